@@ -1,0 +1,171 @@
+//! Turning the times people send (a calendar date, an ISO 8601 timestamp, epoch
+//! milliseconds) into UTC calendar days, and ISO weeks of those days.
+
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+
+use crate::error::{Error, Result};
+
+/// Epoch milliseconds are accepted between year 1970 and 9999: anything outside is far more
+/// likely a unit slip (seconds, microseconds) than a real date.
+const MAX_EPOCH_MS: f64 = 253_402_300_799_999.0;
+
+/// A time as sent: a string or a number of epoch milliseconds.
+pub enum TimeInput<'a> {
+    Text(&'a str),
+    EpochMs(f64),
+}
+
+/// The UTC instant of a time given as an ISO 8601 string (`2026-01-05`, `2026-01-05T10:00:00Z`,
+/// `2026-01-05T10:00:00+02:00`, or the collector's `2026-01-05 10:00:00`, read as UTC) or epoch
+/// milliseconds.
+pub fn parse_instant(field: &str, input: TimeInput<'_>) -> Result<DateTime<Utc>> {
+    match input {
+        TimeInput::EpochMs(ms) => {
+            if !ms.is_finite() || ms.fract() != 0.0 || !(0.0..=MAX_EPOCH_MS).contains(&ms) {
+                return Err(Error::new(
+                    field,
+                    format!("must be epoch milliseconds between 1970 and 9999, got {ms}"),
+                ));
+            }
+            Utc.timestamp_millis_opt(ms as i64)
+                .single()
+                .ok_or_else(|| Error::new(field, format!("is not a valid time: {ms}")))
+        }
+        TimeInput::Text(text) => parse_text(text).ok_or_else(|| {
+            Error::new(
+                field,
+                format!(
+                    "must be a date (YYYY-MM-DD), an ISO 8601 time or epoch milliseconds, got {:?}",
+                    shorten(text)
+                ),
+            )
+        }),
+    }
+}
+
+/// The UTC calendar day of a time.
+pub fn parse_day(field: &str, input: TimeInput<'_>) -> Result<NaiveDate> {
+    parse_instant(field, input).map(|t| t.date_naive())
+}
+
+fn parse_text(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0).map(|t| t.and_utc());
+    }
+    // Timestamps without an offset (PostgreSQL `TIMESTAMP` columns) are UTC.
+    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc());
+        }
+    }
+    // `2026-01-05 10:00:00+00` and similar, as PostgreSQL prints `timestamptz`.
+    for format in ["%Y-%m-%d %H:%M:%S%.f%#z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.with_timezone(&Utc));
+        }
+    }
+    None
+}
+
+/// Keeps error messages short when someone sends a whole document as a date.
+pub fn shorten(text: &str) -> String {
+    const LIMIT: usize = 64;
+    if text.chars().count() <= LIMIT {
+        text.to_string()
+    } else {
+        let head: String = text.chars().take(LIMIT).collect();
+        format!("{head}…")
+    }
+}
+
+/// An ISO week: Monday to Sunday, numbered within its ISO week-year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IsoWeek {
+    /// The Monday that starts it; ordering weeks by it orders them in time.
+    pub monday: NaiveDate,
+}
+
+impl IsoWeek {
+    pub fn of(day: NaiveDate) -> IsoWeek {
+        let back = day.weekday().num_days_from_monday() as i64;
+        IsoWeek { monday: day - Duration::days(back) }
+    }
+
+    pub fn sunday(self) -> NaiveDate {
+        self.monday + Duration::days(6)
+    }
+
+    pub fn next(self) -> IsoWeek {
+        IsoWeek { monday: self.monday + Duration::days(7) }
+    }
+
+    /// `2026-W05`: the ISO week-year, which differs from the calendar year around New Year.
+    pub fn label(self) -> String {
+        let iso = self.monday.iso_week();
+        format!("{:04}-W{:02}", iso.year(), iso.week())
+    }
+
+    pub fn contains(self, day: NaiveDate) -> bool {
+        IsoWeek::of(day) == self
+    }
+}
+
+pub fn format_day(day: NaiveDate) -> String {
+    day.format("%Y-%m-%d").to_string()
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn every_accepted_shape_gives_the_utc_day() {
+        let cases: [(&str, &str); 6] = [
+            ("2026-01-05", "2026-01-05"),
+            ("2026-01-05T23:30:00Z", "2026-01-05"),
+            ("2026-01-05T23:30:00-02:00", "2026-01-06"),
+            ("2026-01-05T00:30:00.250+02:00", "2026-01-04"),
+            ("2026-01-05 10:00:00", "2026-01-05"),
+            ("2026-01-05 10:00:00.5+00", "2026-01-05"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse_day("t", TimeInput::Text(text)).unwrap(), day(expected), "{text}");
+        }
+        // 2026-01-05T10:00:00Z is 1767607200000 ms after the epoch.
+        assert_eq!(parse_day("t", TimeInput::EpochMs(1_767_607_200_000.0)).unwrap(), day("2026-01-05"));
+    }
+
+    #[test]
+    fn bad_times_name_the_field() {
+        for bad in ["", "yesterday", "2026-13-01", "2026-02-30", "05/01/2026"] {
+            let err = parse_day("points[2].date", TimeInput::Text(bad)).unwrap_err();
+            assert_eq!(err.field, "points[2].date");
+        }
+        for bad in [f64::NAN, f64::INFINITY, -1.0, 1.5, 1e300] {
+            let err = parse_day("receivedAt", TimeInput::EpochMs(bad)).unwrap_err();
+            assert_eq!(err.field, "receivedAt");
+        }
+    }
+
+    #[test]
+    fn iso_weeks_cross_years_and_include_week_53() {
+        // 2026 starts on a Thursday, so it has 53 ISO weeks.
+        assert_eq!(IsoWeek::of(day("2026-12-21")).label(), "2026-W52");
+        assert_eq!(IsoWeek::of(day("2026-12-28")).label(), "2026-W53");
+        assert_eq!(IsoWeek::of(day("2027-01-03")).label(), "2026-W53");
+        assert_eq!(IsoWeek::of(day("2027-01-04")).label(), "2027-W01");
+        // 2024-12-30 is a Monday in ISO week 1 of 2025.
+        assert_eq!(IsoWeek::of(day("2024-12-30")).label(), "2025-W01");
+        assert_eq!(IsoWeek::of(day("2027-01-03")).monday, day("2026-12-28"));
+        assert_eq!(IsoWeek::of(day("2027-01-03")).sunday(), day("2027-01-03"));
+    }
+}

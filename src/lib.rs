@@ -1,0 +1,15 @@
+//! The product-growth core: growth maths and usage ledgers for the FlowFuse Product Metrics
+//! Dashboard. Every module but `wasm` is plain Rust with no knowledge of JavaScript, and none
+//! of them reads the clock: time always comes in as an argument.
+
+pub mod dates;
+pub mod error;
+pub mod growth;
+pub mod input;
+pub mod rating;
+pub mod weekly;
+
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+pub use error::Error;
