@@ -64,11 +64,28 @@ fn field<'a>(input: &'a Value, name: &str) -> Option<&'a Value> {
     input.get(name)
 }
 
+/// The weekly rate as a fraction (`weeklyRate: 0.05`) or, as a dashboard form sends it, in
+/// percent (`weeklyRatePercent: 5`).
+fn weekly_rate(input: &Value) -> Result<f64> {
+    match field(input, "weeklyRatePercent") {
+        Some(percent) if field(input, "weeklyRate").is_none() => {
+            let p = input::finite("weeklyRatePercent", Some(percent))?;
+            input::rate("weeklyRatePercent", Some(&Value::from(p / 100.0)))
+                .map_err(|_| Error::new("weeklyRatePercent", format!("must be greater than -100, got {p}")))
+        }
+        _ => input::rate("weeklyRate", field(input, "weeklyRate")),
+    }
+}
+
+fn has_weekly_rate(input: &Value) -> bool {
+    ["weeklyRate", "weeklyRatePercent"].iter().any(|k| !matches!(field(input, k), None | Some(Value::Null)))
+}
+
 /// `projectGrowth({start, weeklyRate, weeks})`: value after n weeks = start × (1 + g)^n.
 pub fn project(input: &Value) -> Result<Projection> {
     input::object("input", input)?;
     let start = input::non_negative("start", field(input, "start"))?;
-    let weekly_rate = input::rate("weeklyRate", field(input, "weeklyRate"))?;
+    let weekly_rate = weekly_rate(input)?;
     let weeks = input::whole("weeks", field(input, "weeks"), 0, MAX_WEEKS)?;
 
     let multiple = growth_factor(weekly_rate, weeks as f64);
@@ -100,7 +117,7 @@ pub fn project(input: &Value) -> Result<Projection> {
 /// growth, and the rating of the weekly rate.
 pub fn equivalent_rates(input: &Value) -> Result<EquivalentRates> {
     input::object("input", input)?;
-    let weekly_rate = input::rate("weeklyRate", field(input, "weeklyRate"))?;
+    let weekly_rate = weekly_rate(input)?;
     Ok(equivalents(weekly_rate))
 }
 
@@ -117,18 +134,109 @@ pub fn required_weekly_rate(input: &Value) -> Result<f64> {
     Ok(rate)
 }
 
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TargetPlan {
+    pub start: f64,
+    pub target: f64,
+    /// Given `weeks`: the weekly rate that reaches the target in them, with its equivalents.
+    pub required: Option<EquivalentRates>,
+    pub weeks: Option<u32>,
+    /// Given a weekly rate: the weeks it takes (fractional), `None` if it never gets there.
+    pub weeks_to_target: Option<f64>,
+    pub weekly_rate: Option<f64>,
+}
+
+/// `planTarget({start, target, weeks?, weeklyRate?})`: both questions of the calculator's
+/// second form in one call; at least one of `weeks` and `weeklyRate` is needed.
+pub fn plan_target(input: &Value) -> Result<TargetPlan> {
+    input::object("input", input)?;
+    let start = input::positive("start", field(input, "start"))?;
+    let target = input::positive("target", field(input, "target"))?;
+    let has_weeks = !matches!(field(input, "weeks"), None | Some(Value::Null));
+    if !has_weeks && !has_weekly_rate(input) {
+        return Err(Error::new("weeks", "give weeks, weeklyRate or both"));
+    }
+    let (weeks, required) = if has_weeks {
+        let weeks = input::whole("weeks", field(input, "weeks"), 1, MAX_WEEKS)?;
+        (Some(weeks), Some(equivalents(required_weekly_rate(input)?)))
+    } else {
+        (None, None)
+    };
+    let (weekly_rate, weeks_to_target) = if has_weekly_rate(input) {
+        let g = weekly_rate(input)?;
+        (Some(g), weeks_to(start, target, g))
+    } else {
+        (None, None)
+    };
+    Ok(TargetPlan { start, target, required, weeks, weeks_to_target, weekly_rate })
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableRow {
+    pub weekly_rate: f64,
+    pub end: f64,
+    pub multiple: f64,
+    pub monthly_rate: f64,
+    pub yearly_rate: f64,
+    pub rating: Rating,
+}
+
+/// `growthTable({start, weeks, weeklyRates | weeklyRatesPercent})`: one projection row per
+/// rate, for the calculator's reference table.
+pub fn growth_table(input: &Value) -> Result<Vec<TableRow>> {
+    let map = input::object("input", input)?;
+    let (key, scale) = if map.contains_key("weeklyRatesPercent") && !map.contains_key("weeklyRates") {
+        ("weeklyRatesPercent", 100.0)
+    } else {
+        ("weeklyRates", 1.0)
+    };
+    let rates = match map.get(key) {
+        Some(Value::Array(items)) if !items.is_empty() && items.len() <= 1000 => items,
+        _ => return Err(Error::new(key, "must be an array of 1 to 1000 rates")),
+    };
+    rates
+        .iter()
+        .enumerate()
+        .map(|(i, rate)| {
+            let name = format!("{key}[{i}]");
+            let g = input::finite(&name, Some(rate))? / scale;
+            let mut one = input.clone();
+            if let Value::Object(m) = &mut one {
+                m.remove("weeklyRatePercent");
+                m.insert("weeklyRate".into(), Value::from(g));
+            }
+            let p = project(&one).map_err(|e| {
+                if e.field == "weeklyRate" { Error::new(name.clone(), e.message) } else { e }
+            })?;
+            Ok(TableRow {
+                weekly_rate: g,
+                end: p.end,
+                multiple: p.multiple,
+                monthly_rate: p.monthly_rate,
+                yearly_rate: p.yearly_rate,
+                rating: p.rating,
+            })
+        })
+        .collect()
+}
+
 /// `weeksToTarget({start, target, weeklyRate})`: ln(target / start) / ln(1 + g), or `None`
 /// when the rate never gets there (no growth, or growth in the other direction).
 pub fn weeks_to_target(input: &Value) -> Result<Option<f64>> {
     input::object("input", input)?;
     let start = input::positive("start", field(input, "start"))?;
     let target = input::positive("target", field(input, "target"))?;
-    let weekly_rate = input::rate("weeklyRate", field(input, "weeklyRate"))?;
+    Ok(weeks_to(start, target, weekly_rate(input)?))
+}
+
+fn weeks_to(start: f64, target: f64, weekly_rate: f64) -> Option<f64> {
     if target == start {
-        return Ok(Some(0.0));
+        return Some(0.0);
     }
     let weeks = (target / start).ln() / weekly_rate.ln_1p();
-    Ok(Some(weeks).filter(|w| w.is_finite() && *w > 0.0))
+    Some(weeks).filter(|w| w.is_finite() && *w > 0.0)
 }
 
 #[cfg(test)]
@@ -207,6 +315,45 @@ mod tests {
         assert_eq!(never(0.05, 50.0), None);
         assert_eq!(never(-0.05, 200.0), None);
         assert_eq!(never(0.05, 100.0), Some(0.0));
+    }
+
+    #[test]
+    fn percent_rates_mean_the_same_as_fractions() {
+        let a = project(&json!({"start": 100, "weeklyRatePercent": 5, "weeks": 52})).unwrap();
+        let b = project(&json!({"start": 100, "weeklyRate": 0.05, "weeks": 52})).unwrap();
+        assert_eq!(a, b);
+        let err = project(&json!({"start": 100, "weeklyRatePercent": -100, "weeks": 52})).unwrap_err();
+        assert_eq!(err.field, "weeklyRatePercent");
+    }
+
+    #[test]
+    fn target_plan_answers_both_questions() {
+        let plan = plan_target(&json!({"start": 100, "target": 200, "weeks": 10, "weeklyRatePercent": 5})).unwrap();
+        // 2^(1/10) − 1 = 0.071773…
+        let required = plan.required.unwrap();
+        assert!((required.weekly_rate - 0.071_773_46).abs() < 1e-8, "{}", required.weekly_rate);
+        assert_eq!(required.rating, Rating::Exceptional);
+        // ln 2 / ln 1.05
+        assert!((plan.weeks_to_target.unwrap() - 14.206_699).abs() < 1e-5);
+        let only_weeks = plan_target(&json!({"start": 100, "target": 200, "weeks": 10})).unwrap();
+        assert_eq!(only_weeks.weeks_to_target, None);
+        assert_eq!(only_weeks.weekly_rate, None);
+        let err = plan_target(&json!({"start": 100, "target": 200})).unwrap_err();
+        assert_eq!(err.field, "weeks");
+    }
+
+    #[test]
+    fn growth_table_rows_match_single_projections() {
+        let rows = growth_table(&json!({"start": 100, "weeks": 52, "weeklyRatesPercent": [20, 0.5]})).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(cents(rows[0].end), 1_310_463.09);
+        assert_eq!(cents(rows[1].end), 129.61);
+        assert_eq!(rows[1].weekly_rate, 0.005);
+        assert_eq!(rows[1].rating, Rating::NotAcceptable);
+        let err = growth_table(&json!({"start": 100, "weeks": 52, "weeklyRates": [0.1, -3]})).unwrap_err();
+        assert_eq!(err.field, "weeklyRates[1]");
+        let err = growth_table(&json!({"start": 100, "weeks": 52})).unwrap_err();
+        assert_eq!(err.field, "weeklyRates");
     }
 
     #[test]

@@ -52,6 +52,18 @@ pub fn weeks_to_target(input: JsValue) -> Result<Option<f64>, JsValue> {
     growth::weeks_to_target(&input).map_err(js_error)
 }
 
+#[wasm_bindgen(js_name = planTarget)]
+pub fn plan_target(input: JsValue) -> Result<JsValue, JsValue> {
+    let input = from_js("input", input)?;
+    to_js(&growth::plan_target(&input).map_err(js_error)?)
+}
+
+#[wasm_bindgen(js_name = growthTable)]
+pub fn growth_table(input: JsValue) -> Result<JsValue, JsValue> {
+    let input = from_js("input", input)?;
+    to_js(&growth::growth_table(&input).map_err(js_error)?)
+}
+
 #[wasm_bindgen(js_name = weekOnWeek)]
 pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let points = from_js("points", points)?;
