@@ -3,10 +3,12 @@
 //! of them reads the clock: time always comes in as an argument.
 
 pub mod dates;
+pub mod demo;
 pub mod error;
 pub mod growth;
 pub mod input;
 pub mod rating;
+pub mod telemetry;
 pub mod weekly;
 
 #[cfg(target_arch = "wasm32")]

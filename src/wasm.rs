@@ -6,7 +6,8 @@ use serde_json::Value;
 use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 
-use crate::{growth, weekly, Error};
+use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
+use crate::{demo, growth, weekly, Error};
 
 /// A real JS `Error` whose message names the field, with the field also as `err.field`, so
 /// a Node-RED node can show it in its status and a Catch node can route on it.
@@ -47,9 +48,10 @@ pub fn required_weekly_rate(input: JsValue) -> Result<f64, JsValue> {
 }
 
 #[wasm_bindgen(js_name = weeksToTarget)]
-pub fn weeks_to_target(input: JsValue) -> Result<Option<f64>, JsValue> {
+pub fn weeks_to_target(input: JsValue) -> Result<JsValue, JsValue> {
     let input = from_js("input", input)?;
-    growth::weeks_to_target(&input).map_err(js_error)
+    // Through the serializer so "never" is `null`, not `undefined`.
+    to_js(&growth::weeks_to_target(&input).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = planTarget)]
@@ -69,4 +71,71 @@ pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValu
     let points = from_js("points", points)?;
     let options = from_js("options", options)?;
     to_js(&weekly::week_on_week_json(&points, Some(&options)).map_err(js_error)?)
+}
+
+#[wasm_bindgen(js_name = aggregateInstallations)]
+pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let pings = from_js("pings", pings)?;
+    let options = from_js("options", options)?;
+    to_js(&ledger::aggregate(&pings, Some(&options)).map_err(js_error)?)
+}
+
+/// Realistic demo pings: `{installs, days, start, seed?, flatShare?}`.
+#[wasm_bindgen(js_name = demoPings)]
+pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
+    let options = from_js("options", options)?;
+    to_js(&demo::pings(demo::DemoOptions::from_json(&options).map_err(js_error)?))
+}
+
+/// The installation ledger for incremental use: ingest pings as they come, report at any
+/// time, save with `toJSON()` and restore with `new InstallationLedger(saved)`.
+#[wasm_bindgen(js_name = InstallationLedger)]
+pub struct InstallationLedger {
+    inner: Ledger,
+}
+
+#[wasm_bindgen(js_class = InstallationLedger)]
+impl InstallationLedger {
+    #[wasm_bindgen(constructor)]
+    pub fn new(state: JsValue) -> Result<InstallationLedger, JsValue> {
+        if state.is_null() || state.is_undefined() {
+            return Ok(InstallationLedger { inner: Ledger::new() });
+        }
+        let state = from_js("state", state)?;
+        Ok(InstallationLedger { inner: Ledger::from_json(&state).map_err(js_error)? })
+    }
+
+    /// Offers one ping. Returns `{accepted: true, duplicate}`; a bad ping throws an Error
+    /// naming the field (and is counted among the report's rejections).
+    pub fn ingest(&mut self, ping: JsValue) -> Result<JsValue, JsValue> {
+        let ping = from_js("ping", ping)?;
+        match self.inner.ingest(&ping) {
+            Outcome::Accepted { duplicate } => to_js(&serde_json::json!({"accepted": true, "duplicate": duplicate})),
+            Outcome::Rejected(err) => Err(js_error(err)),
+        }
+    }
+
+    /// Offers many pings; bad ones do not stop the others. Returns
+    /// `{accepted, duplicates, rejected: [{index, instanceId, field, reason}]}` for this batch.
+    #[wasm_bindgen(js_name = ingestMany)]
+    pub fn ingest_many(&mut self, pings: JsValue) -> Result<JsValue, JsValue> {
+        let pings = from_js("pings", pings)?;
+        to_js(&self.inner.ingest_batch(&pings).map_err(js_error)?)
+    }
+
+    pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        to_js(&self.inner.report(options).map_err(js_error)?)
+    }
+
+    #[wasm_bindgen(getter)]
+    pub fn installations(&self) -> f64 {
+        self.inner.installations() as f64
+    }
+
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.to_json())
+    }
 }

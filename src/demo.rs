@@ -1,0 +1,248 @@
+//! Realistic demo data, reproducible from a seed: usage pings of a population of FlowFuse
+//! installs over many days. Used by the start command (a full dashboard on first open), the
+//! tests (a year of data to check the ledger's identities) and the benchmarks.
+//!
+//! What it models, from the facts in shared/fixtures/README.md: a ping 10 s after each start
+//! and then daily, so restarts add pings on the same day; installs that stop for good (churn)
+//! or pause longer than the active window and come back (resurrection); upgrades over time;
+//! older versions that lack fields (no licence before 1.5, no blueprints before 2.x); and a
+//! share of pings given as flat rows of the collector's table.
+
+use chrono::{Duration, NaiveDate};
+use serde_json::{json, Map, Value};
+
+use crate::error::{Error, Result};
+use crate::input;
+
+/// splitmix64: small, fast and good enough for demo data; no dependency needed.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    pub fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        if n == 0 { 0 } else { self.next_u64() % n }
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        self.unit() < p
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [(T, f64)]) -> &'a T {
+        let total: f64 = items.iter().map(|(_, w)| w).sum();
+        let mut x = self.unit() * total;
+        for (item, w) in items {
+            if x < *w {
+                return item;
+            }
+            x -= w;
+        }
+        &items[items.len() - 1].0
+    }
+}
+
+/// FlowFuse minor releases in order, roughly one a month.
+const VERSIONS: [&str; 14] = [
+    "1.4.1", "1.15.0", "2.4.0", "2.10.1", "2.18.0", "2.24.2", "2.28.0", "2.29.1", "2.30.0", "2.31.0", "2.32.1", "2.33.2",
+    "2.34.0", "2.35.0",
+];
+
+#[derive(Debug, Clone, Copy)]
+pub struct DemoOptions {
+    pub installs: u32,
+    pub days: u32,
+    pub start: NaiveDate,
+    pub seed: u64,
+    /// Share of pings written as flat collector rows.
+    pub flat_share: f64,
+}
+
+impl DemoOptions {
+    pub fn from_json(value: &Value) -> Result<DemoOptions> {
+        let map = input::object("options", value)?;
+        let start = match map.get("start") {
+            Some(v) => input::day("start", v)?,
+            None => return Err(Error::new("start", "is required (the first day, YYYY-MM-DD)")),
+        };
+        let seed = match map.get("seed") {
+            None | Some(Value::Null) => 1,
+            Some(v) => input::whole("seed", Some(v), 0, u32::MAX)? as u64,
+        };
+        let flat_share = match map.get("flatShare") {
+            None | Some(Value::Null) => 0.3,
+            Some(v) => {
+                let x = input::finite("flatShare", Some(v))?;
+                if !(0.0..=1.0).contains(&x) {
+                    return Err(Error::new("flatShare", "must be between 0 and 1"));
+                }
+                x
+            }
+        };
+        Ok(DemoOptions {
+            installs: input::whole("installs", map.get("installs"), 0, 100_000)?,
+            days: input::whole("days", map.get("days"), 1, 20_000)?,
+            start,
+            seed,
+            flat_share,
+        })
+    }
+}
+
+struct Install {
+    id: String,
+    first_day: i64,
+    /// Day it stops for good, if it churns.
+    end_day: Option<i64>,
+    /// A pause longer than any active window: (from, to).
+    pause: Option<(i64, i64)>,
+    version: usize,
+    driver: &'static str,
+    os: &'static str,
+    licensed: bool,
+    projects: f64,
+    devices: f64,
+    users: f64,
+    teams: f64,
+}
+
+fn uuid(rng: &mut Rng) -> String {
+    let a = rng.next_u64();
+    let b = rng.next_u64();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48) & 0x3fff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// Major.minor as a number for comparisons (2.4 → 2004).
+fn release(version: &str) -> u32 {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    parts.next().unwrap_or(0) * 1000 + parts.next().unwrap_or(0)
+}
+
+/// Generates the pings, in time order, as JSON values (nested bodies with `receivedAt`, or
+/// flat rows with `created_at`).
+pub fn pings(options: DemoOptions) -> Vec<Value> {
+    let mut rng = Rng::new(options.seed);
+    let days = options.days as i64;
+    let mut installs: Vec<Install> = (0..options.installs)
+        .map(|_| {
+            // A third exist at the start; the rest arrive over the period, faster later on.
+            let first_day = if rng.chance(0.35) { 0 } else { (days as f64 * rng.unit().sqrt()) as i64 };
+            let end_day = rng.chance(0.3).then(|| first_day + 1 + rng.below(days as u64) as i64);
+            let pause = rng.chance(0.12).then(|| {
+                let from = first_day + 5 + rng.below(days as u64 / 2 + 1) as i64;
+                (from, from + 9 + rng.below(40) as i64)
+            });
+            let version = (VERSIONS.len() - 1).min(rng.below(VERSIONS.len() as u64 - 3) as usize + (first_day * 3 / days.max(1)) as usize);
+            let driver = *rng.pick(&[("localfs", 0.45), ("docker", 0.35), ("kubernetes", 0.18), ("stub", 0.02)]);
+            let os = *rng.pick(&[("Linux", 0.85), ("Darwin", 0.1), ("Windows_NT", 0.05)]);
+            Install {
+                id: uuid(&mut rng),
+                first_day,
+                end_day,
+                pause,
+                version,
+                driver,
+                os,
+                licensed: rng.chance(0.15),
+                projects: rng.below(5) as f64,
+                devices: rng.below(3) as f64,
+                users: 1.0 + rng.below(4) as f64,
+                teams: 1.0 + rng.below(2) as f64,
+            }
+        })
+        .collect();
+
+    let mut out = Vec::new();
+    for day in 0..days {
+        let date = options.start + Duration::days(day);
+        for install in installs.iter_mut() {
+            let running = day >= install.first_day
+                && install.end_day.is_none_or(|end| day < end)
+                && install.pause.is_none_or(|(from, to)| day < from || day >= to);
+            // A few installs skip a day now and then (host down, network).
+            if !running || rng.chance(0.03) {
+                continue;
+            }
+            if install.version + 1 < VERSIONS.len() && rng.chance(0.02) {
+                install.version += 1;
+            }
+            install.projects = (install.projects * (1.0 + 0.01 * rng.unit()) + rng.below(2) as f64 * 0.1).max(0.0);
+            install.devices = (install.devices * (1.0 + 0.015 * rng.unit()) + rng.below(2) as f64 * 0.1).max(0.0);
+            install.users += rng.below(10).saturating_sub(8) as f64;
+            let restarts = if rng.chance(0.08) { 1 + rng.below(3) } else { 0 };
+            for ping in 0..=restarts {
+                let second = (rng.below(86_400 / (restarts + 1)) + ping * 86_400 / (restarts + 1)) as u32;
+                let time = date.and_hms_opt(second / 3600, (second / 60) % 60, second % 60).unwrap_or_default();
+                let flat = rng.chance(options.flat_share);
+                out.push(ping_body(install, time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), flat));
+            }
+        }
+    }
+    out
+}
+
+fn ping_body(install: &Install, time: String, flat: bool) -> Value {
+    let version = VERSIONS[install.version];
+    let r = release(version);
+    let mut counts = Map::new();
+    counts.insert("users".into(), json!(install.users as u64));
+    counts.insert("teams".into(), json!(install.teams as u64));
+    counts.insert("projects".into(), json!(install.projects.floor() as u64));
+    counts.insert("devices".into(), json!(install.devices.floor() as u64));
+    counts.insert("projectSnapshots".into(), json!((install.projects * 2.0).floor() as u64));
+    if r >= 2000 {
+        counts.insert("projectsByState".into(), json!({"suspended": (install.projects / 5.0).floor() as u64}));
+        counts.insert("blueprints".into(), json!(0));
+    }
+    if r >= 2030 {
+        counts.insert("teamBrokerClients".into(), json!((install.devices / 2.0).floor() as u64));
+    }
+    let mut body = json!({
+        "instanceId": install.id,
+        "os": {"type": install.os, "release": "6.1.0", "arch": "x64"},
+        "env": {"nodejs": "v20.20.2", "flowforge": version},
+        "platform": {"counts": counts, "config": {"driver": install.driver}}
+    });
+    if r >= 1005 {
+        body["platform"]["license"] = json!({"id": "", "type": if install.licensed { "EE" } else { "CE" }});
+    }
+    if flat {
+        let mut row = Map::new();
+        flatten_into("", &body, &mut row);
+        row.insert("created_at".into(), json!(time.replace('T', " ").trim_end_matches('Z')));
+        Value::Object(row)
+    } else {
+        body["receivedAt"] = json!(time);
+        body
+    }
+}
+
+fn flatten_into(prefix: &str, value: &Value, out: &mut Map<String, Value>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+                flatten_into(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.clone());
+        }
+    }
+}

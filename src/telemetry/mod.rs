@@ -1,0 +1,5 @@
+//! Installations: FlowFuse's usage pings, validated and normalised (`ping`), and the ledger
+//! that turns them into the Telemetry Data Dashboard's daily figures (`ledger`).
+
+pub mod ledger;
+pub mod ping;

@@ -1,0 +1,71 @@
+// The tarball people install: it must carry the .wasm and load both nodes in a clean
+// Node-RED user directory on a machine with no Rust.
+const assert = require('node:assert/strict')
+const { execFileSync } = require('node:child_process')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
+const { startNodeRed } = require('../support/node-red')
+
+const root = path.resolve(__dirname, '../..')
+const packageDir = path.join(root, 'node-red-node')
+
+function npm (args, options) {
+    return execFileSync('npm', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], ...options })
+}
+
+describe('the packed node-red-contrib-product-growth tarball', function () {
+    let tmp, tarball
+
+    before(function () {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-pack-'))
+        const packed = JSON.parse(npm(['pack', '--json', '--pack-destination', tmp], { cwd: packageDir }))
+        tarball = path.join(tmp, packed[0].filename)
+        this.files = packed[0].files.map(f => f.path)
+    })
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }))
+
+    it('lists the .wasm, the nodes, their help and the examples', function () {
+        for (const file of ['core/product_growth_bg.wasm', 'core/product_growth.js', 'nodes/growth-calculator.js', 'nodes/week-on-week.html',
+            'nodes/locales/en-US/growth-calculator.html', 'examples/growth-calculator.json', 'examples/week-on-week.json']) {
+            assert.ok(this.files.includes(file), `${file} missing from ${this.files.join(', ')}`)
+        }
+        assert.ok(!this.files.some(f => f.startsWith('test/')), 'tests are not shipped')
+    })
+
+    it('installs into a clean user directory and loads both nodes with no Rust on the PATH', async function () {
+        const userDir = path.join(tmp, 'userdir')
+        fs.mkdirSync(userDir)
+        fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"clean","private":true}')
+        npm(['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: userDir })
+        fs.writeFileSync(path.join(userDir, 'settings.js'), 'module.exports = { uiHost: "127.0.0.1", uiPort: Number(process.env.PORT), flowFile: "flows.json" }\n')
+        // Only node's own directory on the PATH: no cargo, rustc or wasm-pack.
+        const PATH = path.dirname(process.execPath)
+        const server = await startNodeRed({ userDir, prepare: false, env: { PATH } })
+        try {
+            const res = await fetch(server.url + '/nodes', { headers: { Accept: 'application/json' } })
+            const sets = await res.json()
+            const ours = sets.filter(s => s.module === 'node-red-contrib-product-growth')
+            assert.deepEqual(ours.map(s => s.types).flat().sort(), ['growth-calculator', 'week-on-week'])
+            assert.ok(ours.every(s => s.enabled && !s.err), JSON.stringify(ours))
+            // Loaded is not enough: deploy both nodes behind HTTP endpoints and use them.
+            const flow = [
+                { id: 't1', type: 'tab', label: 'check' },
+                { id: 'in1', z: 't1', type: 'http in', url: '/calc', method: 'post', wires: [['calc']] },
+                { id: 'calc', z: 't1', type: 'growth-calculator', mode: 'project', property: 'payload', wires: [['out1'], [], [], []] },
+                { id: 'in2', z: 't1', type: 'http in', url: '/wow', method: 'post', wires: [['wow']] },
+                { id: 'wow', z: 't1', type: 'week-on-week', property: 'payload', aggregate: 'last', partial: false, wires: [['out1'], [], [], []] },
+                { id: 'out1', z: 't1', type: 'http response', wires: [] }
+            ]
+            const deployed = await fetch(server.url + '/flows', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flow) })
+            assert.ok(deployed.ok, await deployed.text())
+            const post = (url, body) => fetch(server.url + url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(r => r.json())
+            const projection = await post('/calc', { start: 100, weeklyRatePercent: 5, weeks: 52 })
+            assert.equal(Math.round(projection.end * 100) / 100, 1264.28)
+            const weeks = await post('/wow', [{ date: '2026-12-27', value: 10 }, { date: '2026-12-28', value: 12 }])
+            assert.deepEqual(weeks.weeks.map(w => [w.week, w.growth]), [['2026-W52', null], ['2026-W53', 0.2]])
+        } finally {
+            await server.stop()
+        }
+    })
+})

@@ -1,0 +1,74 @@
+// Starts a real Node-RED (the one in node_modules) with the application's user directory on
+// a free loopback port, and stops it by its PID: Node-RED renames its process, so never by name.
+const { spawn } = require('node:child_process')
+const fs = require('node:fs')
+const net = require('node:net')
+const os = require('node:os')
+const path = require('node:path')
+const { prepareUserDir, root } = require('../../scripts/userdir')
+
+function freePort () {
+    return new Promise((resolve, reject) => {
+        const server = net.createServer()
+        server.unref()
+        server.on('error', reject)
+        server.listen(0, '127.0.0.1', () => {
+            const { port } = server.address()
+            server.close(() => resolve(port))
+        })
+    })
+}
+
+async function waitFor (check, { timeout = 30000, interval = 200, what = 'condition' } = {}) {
+    const until = Date.now() + timeout
+    for (;;) {
+        const value = await check()
+        if (value) return value
+        if (Date.now() > until) throw new Error(`timed out after ${timeout} ms waiting for ${what}`)
+        await new Promise(resolve => setTimeout(resolve, interval))
+    }
+}
+
+/**
+ * @param {object} [options]
+ * @param {string} [options.userDir] reuse a directory (for restart tests); a new temp one otherwise
+ * @param {boolean} [options.prepare] write settings and flows into it (default true)
+ * @param {object} [options.env] extra environment for the flows
+ */
+async function startNodeRed (options = {}) {
+    const userDir = options.userDir || fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-'))
+    if (options.prepare !== false) prepareUserDir(userDir)
+    const port = await freePort()
+    const url = `http://127.0.0.1:${port}`
+    let log = ''
+    const child = spawn(process.execPath, [path.join(root, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+        env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+        stdio: ['ignore', 'pipe', 'pipe']
+    })
+    child.stdout.on('data', d => { log += d })
+    child.stderr.on('data', d => { log += d })
+    const exited = new Promise(resolve => child.once('exit', (code, signal) => resolve({ code, signal })))
+    try {
+        await waitFor(async () => {
+            if (child.exitCode !== null) throw new Error(`Node-RED exited with ${child.exitCode}:\n${log}`)
+            return /Started flows/.test(log)
+        }, { timeout: 60000, what: 'Node-RED to start its flows' })
+    } catch (err) {
+        child.kill('SIGKILL')
+        throw err
+    }
+    return {
+        url,
+        port,
+        userDir,
+        pid: child.pid,
+        log: () => log,
+        exited,
+        async stop (signal = 'SIGTERM') {
+            if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, signal)
+            return exited
+        }
+    }
+}
+
+module.exports = { startNodeRed, freePort, waitFor }
