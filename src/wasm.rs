@@ -6,6 +6,7 @@ use serde_json::Value;
 use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 
+use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::{demo, growth, weekly, Error};
 
@@ -80,6 +81,13 @@ pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsVal
     to_js(&ledger::aggregate(&pings, Some(&options)).map_err(js_error)?)
 }
 
+/// Checks pings without keeping them: `{valid: [{index, ping}], rejected: [...]}`.
+#[wasm_bindgen(js_name = validatePings)]
+pub fn validate_pings(pings: JsValue) -> Result<JsValue, JsValue> {
+    let pings = from_js("pings", pings)?;
+    to_js(&ledger::validate(&pings).map_err(js_error)?)
+}
+
 /// Realistic demo pings: `{installs, days, start, seed?, flatShare?}`.
 #[wasm_bindgen(js_name = demoPings)]
 pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
@@ -123,10 +131,24 @@ impl InstallationLedger {
         to_js(&self.inner.ingest_batch(&pings).map_err(js_error)?)
     }
 
+    /// Offers the lines of an NDJSON raw log; returns the batch outcome (rejections by
+    /// line index, from 0).
+    #[wasm_bindgen(js_name = ingestNdjson)]
+    pub fn ingest_ndjson(&mut self, text: &str) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.ingest_ndjson(text))
+    }
+
     pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let options = from_js("options", options)?;
         let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
         to_js(&self.inner.report(options).map_err(js_error)?)
+    }
+
+    /// The report with the Installations page's KPIs and charts:
+    /// `{report, kpis, charts}`; options as `report` plus `lastDays` for the charts.
+    pub fn dashboard(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        to_js(&dashboard::for_ledger(&self.inner, Some(&options)).map_err(js_error)?)
     }
 
     #[wasm_bindgen(getter)]

@@ -1,25 +1,31 @@
-// The one input handler every product-growth node uses: read the property, call the core
-// once, send its outputs; on error a red status and done(err), so a Catch node sees it.
+// The one input handler every product-growth node uses: read the message, call the core,
+// send one message (or null) per output; on error a red status and done(err), so a Catch
+// node sees it. `handle` may return its outputs or a Promise of them.
 
 /**
- * @param {object} RED
  * @param {object} node the node instance
- * @param {(msg: object) => Array<object|null>} handle returns one message (or null) per output
- * @param {(msg: object, outputs: Array<object|null>) => {text: string}} status the status to show after success
+ * @param {(msg: object) => Array|Promise<Array>} handle returns one entry per output
+ * @param {(msg: object, outputs: Array) => string} status the status text after success
  */
-function onInput (RED, node, handle, status) {
+function onInput (node, handle, status) {
     node.on('input', (msg, send, done) => {
+        let outcome
         try {
-            const outputs = handle(msg)
-            const shown = status(msg, outputs)
-            node.status({ fill: 'green', shape: 'dot', text: shown })
-            send(outputs)
-            done()
+            outcome = handle(msg)
         } catch (err) {
-            node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
-            done(err)
+            return fail(node, err, done)
         }
+        Promise.resolve(outcome).then(outputs => {
+            node.status({ fill: 'green', shape: 'dot', text: status(msg, outputs) })
+            if (outputs) send(outputs)
+            done()
+        }, err => fail(node, err, done))
     })
+}
+
+function fail (node, err, done) {
+    node.status({ fill: 'red', shape: 'ring', text: String(err && err.message).slice(0, 60) })
+    done(err)
 }
 
 module.exports = { onInput }

@@ -87,7 +87,7 @@ module.exports = function (RED) {
             weeklyRatesPercent: configRates(config.weeklyRatesPercent)
         }
 
-        onInput(RED, node, msg => {
+        onInput(node, msg => {
             const given = RED.util.getMessageProperty(msg, property)
             const fromMsg = given && typeof given === 'object' && !Array.isArray(given) ? given : {}
             const args = Object.assign({}, defaults, fromMsg)

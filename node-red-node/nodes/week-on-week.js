@@ -16,7 +16,7 @@ module.exports = function (RED) {
         if (String(config.averageWeeks || '').trim() !== '') options.averageWeeks = Number(config.averageWeeks)
         const markPartial = config.partial !== false
 
-        onInput(RED, node, msg => {
+        onInput(node, msg => {
             const points = RED.util.getMessageProperty(msg, property)
             // The core never reads the clock: "now" is decided here, or given as msg.asOf.
             const asOf = msg.asOf !== undefined ? msg.asOf : (markPartial ? Date.now() : undefined)

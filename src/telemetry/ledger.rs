@@ -137,22 +137,21 @@ impl Ledger {
     /// Offers one ping: a valid one is kept (replacing an earlier ping of the same install
     /// on the same day), an invalid one is counted and its reason kept.
     pub fn ingest(&mut self, value: &Value) -> Outcome {
-        let index = self.offered;
         self.offered += 1;
         match ping::normalise(value) {
             Ok(p) => Outcome::Accepted { duplicate: self.insert(p) },
             Err(err) => {
-                self.rejected_total += 1;
-                if self.rejected.len() < MAX_REJECTIONS_KEPT {
-                    self.rejected.push(Rejection {
-                        index,
-                        instance_id: instance_id_of(value),
-                        field: err.field.clone(),
-                        reason: err.to_string(),
-                    });
-                }
+                self.record_rejection(value, &err);
                 Outcome::Rejected(err)
             }
+        }
+    }
+
+    /// Counts a rejection of the ping just offered and keeps its reason (up to a bound).
+    fn record_rejection(&mut self, value: &Value, err: &Error) {
+        self.rejected_total += 1;
+        if self.rejected.len() < MAX_REJECTIONS_KEPT {
+            self.rejected.push(rejection(self.offered - 1, value, err));
         }
     }
 
@@ -192,15 +191,36 @@ impl Ledger {
                     outcome.accepted += 1;
                     outcome.duplicates += duplicate as u64;
                 }
-                Outcome::Rejected(err) => outcome.rejected.push(Rejection {
-                    index: index as u64,
-                    instance_id: instance_id_of(item),
-                    field: err.field.clone(),
-                    reason: err.to_string(),
-                }),
+                Outcome::Rejected(err) => outcome.rejected.push(rejection(index as u64, item, &err)),
             }
         }
         Ok(outcome)
+    }
+
+    /// Offers every line of an NDJSON raw log (one ping per line; blank lines skipped). A
+    /// line that is not JSON is rejected as `line N`, like any other bad ping.
+    pub fn ingest_ndjson(&mut self, text: &str) -> BatchOutcome {
+        let mut outcome = BatchOutcome::default();
+        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            let value: Value = match serde_json::from_str(line) {
+                Ok(v) => v,
+                Err(e) => {
+                    let err = Error::new(format!("line {}", n + 1), format!("is not JSON: {e}"));
+                    self.offered += 1;
+                    self.record_rejection(&Value::Null, &err);
+                    outcome.rejected.push(rejection(n as u64, &Value::Null, &err));
+                    continue;
+                }
+            };
+            match self.ingest(&value) {
+                Outcome::Accepted { duplicate } => {
+                    outcome.accepted += 1;
+                    outcome.duplicates += duplicate as u64;
+                }
+                Outcome::Rejected(err) => outcome.rejected.push(rejection(n as u64, &value, &err)),
+            }
+        }
+        outcome
     }
 
     pub fn to_json(&self) -> Value {
@@ -232,6 +252,38 @@ impl Ledger {
             active_window_days: options.active_window_days,
         })
     }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidPing {
+    pub index: u64,
+    pub ping: ping::NormalisedPing,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Validation {
+    pub valid: Vec<ValidPing>,
+    pub rejected: Vec<Rejection>,
+}
+
+/// `validatePings(pings)`: checks a batch without keeping anything; one bad ping never
+/// stops the others.
+pub fn validate(pings: &Value) -> Result<Validation> {
+    let items = pings
+        .as_array()
+        .ok_or_else(|| Error::new("pings", format!("must be an array, got {}", input::kind(pings))))?;
+    let mut out = Validation::default();
+    for (index, item) in items.iter().enumerate() {
+        match ping::normalise(item) {
+            Ok(p) => out.valid.push(ValidPing { index: index as u64, ping: p.normalised() }),
+            Err(err) => out.rejected.push(rejection(index as u64, item, &err)),
+        }
+    }
+    Ok(out)
+}
+
+fn rejection(index: u64, item: &Value, err: &Error) -> Rejection {
+    Rejection { index, instance_id: instance_id_of(item), field: err.field.clone(), reason: err.to_string() }
 }
 
 /// The sender's `instanceId` for a rejection, if it is a string (cut to the column size).

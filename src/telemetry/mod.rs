@@ -1,5 +1,6 @@
 //! Installations: FlowFuse's usage pings, validated and normalised (`ping`), and the ledger
 //! that turns them into the Telemetry Data Dashboard's daily figures (`ledger`).
 
+pub mod dashboard;
 pub mod ledger;
 pub mod ping;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::dates;
@@ -53,6 +54,35 @@ pub struct Ping {
     pub license: String,
     /// Every `platform.counts.*` integer, keyed by the dotted path below `counts`.
     pub counts: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NormalisedPing {
+    pub instance_id: String,
+    /// ISO 8601, UTC, milliseconds.
+    pub received_at: String,
+    pub day: String,
+    pub driver: String,
+    pub os: String,
+    pub version: String,
+    pub license: String,
+    pub counts: BTreeMap<String, u64>,
+}
+
+impl Ping {
+    pub fn normalised(&self) -> NormalisedPing {
+        NormalisedPing {
+            instance_id: self.instance_id.clone(),
+            received_at: self.received_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            day: dates::format_day(self.received_at.date_naive()),
+            driver: self.driver.clone(),
+            os: self.os.clone(),
+            version: self.version.clone(),
+            license: self.license.clone(),
+            counts: self.counts.clone(),
+        }
+    }
 }
 
 /// Flattens nested objects to dotted keys; a flat collector row passes through unchanged.

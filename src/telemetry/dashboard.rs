@@ -1,0 +1,191 @@
+//! The Installations page's figures from a ledger report: the KPIs at the top, and every
+//! chart's points shaped for Dashboard 2.0's `ui-chart` (`{series, x, y}`, x in epoch ms).
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use serde_json::Value;
+
+use super::ledger::{Day, Ledger, Report, ReportOptions};
+use crate::error::Result;
+use crate::input;
+use crate::rating::Rating;
+use crate::weekly::{self, Aggregate, Options, Point};
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Kpis {
+    /// The last day of the report.
+    pub date: Option<String>,
+    pub active: u64,
+    /// Active installs seven days before `date` (`None` when the report is shorter).
+    pub active_week_ago: Option<u64>,
+    pub active_change: Option<i64>,
+    /// Week-on-week growth of active installs (last value of each ISO week), latest
+    /// complete week, and its rating.
+    pub weekly_growth: Option<f64>,
+    pub rating: Option<Rating>,
+    pub hosted: f64,
+    pub remote: f64,
+    pub installations: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChartPoint {
+    pub series: String,
+    pub x: i64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Dashboard {
+    pub kpis: Kpis,
+    /// Chart name → points: `active` (active, pinged), `instances` (hosted, remote),
+    /// `byDriver`, `byOs`, `byVersion`, `byLicense`, `changes` (added, resurrected, and
+    /// removed drawn below zero).
+    pub charts: BTreeMap<&'static str, Vec<ChartPoint>>,
+}
+
+fn epoch_ms(date: &str) -> i64 {
+    NaiveDate::parse_from_str(date, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+        .unwrap_or(0)
+}
+
+/// KPIs over the whole report; charts over its last `last_days` days (all when `None`).
+pub fn dashboard(report: &Report, last_days: Option<u32>) -> Dashboard {
+    let days = &report.days;
+    let latest = days.last();
+    let week_ago = days.len().checked_sub(8).map(|i| &days[i]);
+    let weekly = weekly::week_on_week(
+        days.iter().map(|d| Point { at: day_start(&d.date), value: d.active as f64 }).collect(),
+        Options { aggregate: Aggregate::Last, as_of: latest.and_then(|d| NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()), average_weeks: None },
+    );
+    let kpis = Kpis {
+        date: latest.map(|d| d.date.clone()),
+        active: latest.map_or(0, |d| d.active),
+        active_week_ago: week_ago.map(|d| d.active),
+        active_change: week_ago.zip(latest).map(|(a, b)| b.active as i64 - a.active as i64),
+        weekly_growth: weekly.summary.latest_growth,
+        rating: weekly.summary.rating,
+        hosted: latest.map_or(0.0, |d| d.hosted),
+        remote: latest.map_or(0.0, |d| d.remote),
+        installations: report.installations,
+    };
+
+    let shown = match last_days {
+        Some(n) => &days[days.len().saturating_sub(n as usize)..],
+        None => &days[..],
+    };
+    let mut charts = BTreeMap::new();
+    let fixed = |series: &[(&str, fn(&Day) -> f64)]| -> Vec<ChartPoint> {
+        series
+            .iter()
+            .flat_map(|(name, value)| {
+                shown.iter().map(move |d| ChartPoint { series: name.to_string(), x: epoch_ms(&d.date), y: value(d) })
+            })
+            .collect()
+    };
+    charts.insert("active", fixed(&[("active", |d| d.active as f64), ("pinged", |d| d.pinged as f64)]));
+    charts.insert("instances", fixed(&[("hosted", |d| d.hosted), ("remote", |d| d.remote)]));
+    charts.insert(
+        "changes",
+        fixed(&[
+            ("added", |d| d.added as f64),
+            ("resurrected", |d| d.resurrected as f64),
+            ("removed", |d| -(d.removed as f64)),
+        ]),
+    );
+    let by = |pick: fn(&Day) -> &BTreeMap<String, u64>| -> Vec<ChartPoint> {
+        // Every value seen in the window gets a point on every day, so lines do not break.
+        let names: std::collections::BTreeSet<&String> = shown.iter().flat_map(|d| pick(d).keys()).collect();
+        names
+            .into_iter()
+            .flat_map(|name| {
+                shown.iter().map(move |d| ChartPoint {
+                    series: name.clone(),
+                    x: epoch_ms(&d.date),
+                    y: pick(d).get(name).copied().unwrap_or(0) as f64,
+                })
+            })
+            .collect()
+    };
+    charts.insert("byDriver", by(|d| &d.by_driver));
+    charts.insert("byOs", by(|d| &d.by_os));
+    charts.insert("byVersion", by(|d| &d.by_version));
+    charts.insert("byLicense", by(|d| &d.by_license));
+    Dashboard { kpis, charts }
+}
+
+/// What the installations node sends: the report and the page's figures, from one call.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportWithDashboard {
+    pub report: Report,
+    pub kpis: Kpis,
+    pub charts: BTreeMap<&'static str, Vec<ChartPoint>>,
+}
+
+/// `ledger.dashboard({activeWindowDays, asOf, lastDays})`.
+pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWithDashboard> {
+    let report_options = ReportOptions::from_json(options)?;
+    let last_days = match options.and_then(|o| o.get("lastDays")).filter(|v| !v.is_null()) {
+        Some(v) => Some(input::whole("lastDays", Some(v), 1, 36_600)?),
+        None => None,
+    };
+    let report = ledger.report(report_options)?;
+    let Dashboard { kpis, charts } = dashboard(&report, last_days);
+    Ok(ReportWithDashboard { report, kpis, charts })
+}
+
+fn day_start(date: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp_millis(epoch_ms(date)).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::ledger::aggregate;
+    use serde_json::json;
+
+    /// Install "a" pings every day from 2026-01-05 (Mon) to 01-18; "b" joins on 01-12 and
+    /// "c" on 01-14; "b" stops after 01-12, so with W = 7 it is removed on 01-19.
+    fn report() -> Report {
+        let mut pings = Vec::new();
+        for day in 5..=18 {
+            pings.push(json!({"instanceId": "a", "receivedAt": format!("2026-01-{day:02}T12:00:00Z"), "platform": {"counts": {"projects": 2, "devices": 1}}}));
+        }
+        pings.push(json!({"instanceId": "b", "receivedAt": "2026-01-12T12:00:00Z", "platform": {"counts": {"projects": 3}}}));
+        pings.push(json!({"instanceId": "c", "receivedAt": "2026-01-14T12:00:00Z", "os": {"type": "Darwin"}}));
+        aggregate(&json!(pings), Some(&json!({"asOf": "2026-01-19"}))).unwrap()
+    }
+
+    #[test]
+    fn kpis_compare_with_a_week_ago_and_rate_the_weekly_growth() {
+        let d = dashboard(&report(), None);
+        // 01-19: a (last 01-18) and c (01-14) active; b lapsed. A week before, 01-12: a, b.
+        assert_eq!(d.kpis.date.as_deref(), Some("2026-01-19"));
+        assert_eq!((d.kpis.active, d.kpis.active_week_ago, d.kpis.active_change), (2, Some(2), Some(0)));
+        // Weeks: W02 ends (Sun 01-11) with 1 active, W03 ends (01-18) with 3: growth 200 %.
+        assert_eq!(d.kpis.weekly_growth, Some(2.0));
+        assert_eq!(d.kpis.rating, Some(Rating::Exceptional));
+        assert_eq!((d.kpis.hosted, d.kpis.remote, d.kpis.installations), (2.0, 1.0, 3));
+    }
+
+    #[test]
+    fn charts_cover_the_window_with_removed_below_zero() {
+        let d = dashboard(&report(), Some(3));
+        let changes = &d.charts["changes"];
+        let removed: Vec<f64> = changes.iter().filter(|p| p.series == "removed").map(|p| p.y).collect();
+        assert_eq!(removed, [0.0, 0.0, -1.0]); // 01-17, 01-18, 01-19
+        assert_eq!(changes.iter().filter(|p| p.series == "removed").next().unwrap().x, 1_768_608_000_000); // 2026-01-17
+        let os: Vec<(&str, f64)> = d.charts["byOs"].iter().map(|p| (p.series.as_str(), p.y)).collect();
+        // a and b (no OS) are both active on 01-17 and 01-18; b lapses on 01-19.
+        assert_eq!(os, [("Darwin", 1.0), ("Darwin", 1.0), ("Darwin", 1.0), ("unknown", 2.0), ("unknown", 2.0), ("unknown", 1.0)]);
+        assert_eq!(d.charts.len(), 7);
+        assert!(d.charts.values().all(|points| !points.is_empty()));
+    }
+}
