@@ -2,6 +2,7 @@
 // Pings in (one, an array such as database rows); on demand (msg.topic "report") or shortly
 // after new pings, the Telemetry Data Dashboard's report, charts, table and KPIs out.
 const fs = require('node:fs/promises')
+const path = require('node:path')
 const core = require('../lib/core')
 const { formatRate, formatValue } = require('../lib/format')
 const { onInput } = require('../lib/node-input')
@@ -26,15 +27,20 @@ module.exports = function (RED) {
         let lastDays = defaultLastDays
         let reportTimer = null
 
-        /** The four report outputs, from one core call. */
-        function reportMessages (asOf) {
+        /** The four report outputs, from one core call. `msg` (when the report was asked
+         * for) is reused for output 1, so an http-in → installations → http-response flow works. */
+        function reportMessages (asOf, msg) {
             const options = { activeWindowDays, lastDays }
             if (asOf !== undefined) options.asOf = asOf
             else if (config.toToday !== false) options.asOf = new Date().toISOString().slice(0, 10)
             const { report, kpis, charts } = state.get().dashboard(options)
             const days = lastDays ? report.days.slice(-lastDays) : report.days
+            const first = msg || {}
+            first.topic = 'report'
+            first.payload = report
+            first.kpis = kpis
             return [
-                { topic: 'report', payload: report, kpis },
+                first,
                 Object.entries(charts).map(([name, points]) => ({ topic: name, payload: points, action: 'replace' })),
                 { topic: 'days', payload: days.slice().reverse().map(d => ({ date: d.date, active: d.active, pinged: d.pinged, added: d.added, resurrected: d.resurrected, removed: d.removed, hosted: d.hosted, remote: d.remote })) },
                 {
@@ -66,12 +72,39 @@ module.exports = function (RED) {
             }, 1000)
         }
 
+        /** The raw log, relative paths in the user directory (as the file node writes them). */
+        function logPath (name) {
+            return path.resolve(RED.settings.fileWorkingDirectory || RED.settings.userDir || '.', name)
+        }
+
         async function rebuild (msg) {
-            const text = typeof msg.payload === 'string' ? msg.payload : await fs.readFile(msg.filename || config.logFile, 'utf8')
+            const file = msg.filename || config.logFile
+            if (typeof msg.payload !== 'string' && !file) throw new Error('rebuild: no raw log given (msg.filename or the Raw log setting)')
+            const text = typeof msg.payload === 'string' ? msg.payload : await fs.readFile(logPath(file), 'utf8')
             const fresh = new core.InstallationLedger(null)
             const outcome = fresh.ingestNdjson(text)
             await state.replace(fresh)
             return [...reportMessages(msg.asOf), outcome.rejected.length ? { topic: 'rejected', payload: outcome.rejected } : null]
+        }
+
+        // A fresh ledger next to an existing raw log (a new instance, or the demo data) is
+        // built from the log once, so nothing the collector accepted is left out.
+        if (config.rebuildOnStart && config.logFile) {
+            state.ready.then(async () => {
+                if (state.get().installations > 0) return
+                try {
+                    await fs.access(logPath(config.logFile))
+                } catch (_) {
+                    return
+                }
+                node.status({ fill: 'blue', shape: 'ring', text: 'rebuilding from the raw log' })
+                const outputs = await rebuild({})
+                node.status({ fill: 'green', shape: 'dot', text: `${state.get().installations} installs` })
+                node.send(outputs)
+            }).catch(err => {
+                node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
+                node.error(err)
+            })
         }
 
         onInput(node, async msg => {
@@ -79,7 +112,7 @@ module.exports = function (RED) {
             if (msg.topic === 'report') {
                 const range = msg.payload && typeof msg.payload === 'object' ? msg.payload.lastDays : undefined
                 if (range !== undefined) lastDays = Number(range) || null
-                return [...reportMessages(msg.asOf), null]
+                return [...reportMessages(msg.asOf, msg), null]
             }
             if (msg.topic === 'rebuild') return rebuild(msg)
             const ledger = state.get()

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Writes realistic demo data into a Node-RED user directory, unless it already holds data:
+// a year of FlowFuse usage pings ending yesterday, as the NDJSON raw log the collector flow
+// keeps (pings.ndjson). The installations node rebuilds its ledger from it on first start.
+//
+//   node scripts/demo-data.js <userDir> [--installs N] [--days N]
+const fs = require('node:fs')
+const path = require('node:path')
+const core = require('../pkg')
+
+function arg (name, fallback) {
+    const i = process.argv.indexOf(name)
+    return i > 0 ? Number(process.argv[i + 1]) : fallback
+}
+
+function writeDemoPings (userDir, { installs = 400, days = 365, seed = 2026 } = {}) {
+    const file = path.join(userDir, 'pings.ndjson')
+    if (fs.existsSync(file) && fs.statSync(file).size > 0) return { file, written: 0 }
+    // The core never reads the clock: "yesterday" is decided here.
+    const start = new Date(Date.now() - days * 86400000).toISOString().slice(0, 10)
+    const pings = core.demoPings({ installs, days, start, seed })
+    fs.writeFileSync(file, pings.map(p => JSON.stringify(p)).join('\n') + '\n')
+    return { file, written: pings.length }
+}
+
+module.exports = { writeDemoPings }
+
+if (require.main === module) {
+    const dir = process.argv[2]
+    if (!dir) {
+        console.error('usage: node scripts/demo-data.js <userDir> [--installs N] [--days N]')
+        process.exit(2)
+    }
+    const { file, written } = writeDemoPings(path.resolve(dir), { installs: arg('--installs', 400), days: arg('--days', 365) })
+    console.log(written ? `[demo] ${written} demo pings written to ${file}` : `[demo] ${file} already has data; left as it is`)
+}
