@@ -1,0 +1,85 @@
+// The Installations page in real Chromium: every chart gets non-empty series, the KPIs on
+// the page are the core's figures for the raw log, and the range picker narrows the charts.
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const core = require('../../pkg')
+const { startNodeRed } = require('../support/node-red')
+const { openBrowser, screenshot, widget } = require('../support/browser')
+const { recordWidgetData } = require('../support/dashboard-socket')
+const { formatRate } = require('../../node-red-node/lib/format')
+
+const CHARTS = {
+    'inst-chart-active': ['active', 'pinged'],
+    'inst-chart-instances': ['hosted', 'remote'],
+    'inst-chart-driver': null,
+    'inst-chart-os': null,
+    'inst-chart-version': null,
+    'inst-chart-license': null,
+    'inst-chart-changes': ['added', 'removed', 'resurrected']
+}
+
+describe('Installations page', function () {
+    let server, browser, page, socket
+
+    before(async function () {
+        server = await startNodeRed({ demo: { installs: 150, days: 200 } })
+        const opened = await openBrowser()
+        browser = opened.browser
+        page = await opened.context.newPage()
+        socket = recordWidgetData(page)
+    })
+    after(async function () {
+        if (browser) await browser.close()
+        if (server) await server.stop()
+    })
+
+    it('shows every chart with data and the KPIs the core computes from the raw log', async function () {
+        await page.goto(server.url + '/dashboard/installations')
+        const kpis = widget(page, 'inst-kpis')
+        await kpis.waitFor()
+        for (const id of Object.keys(CHARTS)) await widget(page, id).locator('canvas').first().waitFor({ timeout: 20000 })
+        await page.waitForFunction(() => document.querySelector('#nrdb-ui-widget-inst-kpis [data-kpi="active"] .kpi-value')?.textContent.trim() !== '–', null, { timeout: 20000 })
+
+        // Independently: the core over the raw log the start wrote, as of today.
+        const raw = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const today = new Date().toISOString().slice(0, 10)
+        const report = core.aggregateInstallations(raw, { asOf: today })
+        const last = report.days.at(-1)
+        const weekAgo = report.days.at(-8)
+        const shown = async key => (await kpis.locator(`[data-kpi="${key}"] .kpi-value`).innerText()).trim()
+        assert.equal(await shown('active'), last.active.toLocaleString('en-US'))
+        const change = last.active - weekAgo.active
+        assert.equal(await shown('activeChange'), (change > 0 ? '+' : '') + change.toLocaleString('en-US'))
+        assert.equal(await shown('hosted'), last.hosted.toLocaleString('en-US'))
+        assert.equal(await shown('remote'), last.remote.toLocaleString('en-US'))
+        const weekly = core.weekOnWeek(report.days.map(d => ({ date: d.date, value: d.active })), { aggregate: 'last', asOf: today })
+        assert.equal(await shown('rating'), weekly.summary.rating ?? '–')
+        assert.equal(await shown('weeklyGrowth'), formatRate(weekly.summary.latestGrowth))
+
+        for (const [id, expected] of Object.entries(CHARTS)) {
+            const points = socket.points(id)
+            assert.ok(points.length > 0, `${id} received no points`)
+            if (expected) assert.deepEqual(socket.series(id), expected, id)
+            else assert.ok(socket.series(id).length >= 2, `${id} has ${socket.series(id)}`)
+        }
+        // 90 days by default (the node's setting), and today's point matches the report.
+        const active = socket.points('inst-chart-active').filter(p => p.series === 'active')
+        assert.equal(active.length, 90)
+        assert.deepEqual(active.at(-1), { series: 'active', x: Date.parse(today), y: last.active })
+        assert.ok(socket.points('inst-chart-changes').some(p => p.series === 'removed' && p.y < 0), 'removed drawn below zero')
+        await page.waitForTimeout(800)
+        await screenshot(page, 'installations')
+    })
+
+    it('narrows every chart to 30 days from the range picker', async function () {
+        await widget(page, 'inst-range').getByRole('button', { name: '30 days' }).click()
+        await page.waitForFunction(() => true)
+        const deadline = Date.now() + 15000
+        while (socket.points('inst-chart-active').filter(p => p.series === 'active').length !== 30 && Date.now() < deadline) {
+            await page.waitForTimeout(200)
+        }
+        assert.equal(socket.points('inst-chart-active').filter(p => p.series === 'active').length, 30)
+        assert.equal(socket.points('inst-chart-instances').filter(p => p.series === 'hosted').length, 30)
+    })
+})
