@@ -182,8 +182,8 @@ pub fn pings(options: DemoOptions) -> Vec<Value> {
             if install.version + 1 < VERSIONS.len() && rng.chance(0.02) {
                 install.version += 1;
             }
-            install.projects = (install.projects * (1.0 + 0.01 * rng.unit()) + rng.below(2) as f64 * 0.1).max(0.0);
-            install.devices = (install.devices * (1.0 + 0.015 * rng.unit()) + rng.below(2) as f64 * 0.1).max(0.0);
+            install.projects = (install.projects * (1.0 + 0.003 * rng.unit()) + rng.below(2) as f64 * 0.02).max(0.0);
+            install.devices = (install.devices * (1.0 + 0.004 * rng.unit()) + rng.below(2) as f64 * 0.03).max(0.0);
             install.users += rng.below(10).saturating_sub(8) as f64;
             let restarts = if rng.chance(0.08) { 1 + rng.below(3) } else { 0 };
             for ping in 0..=restarts {
