@@ -90,10 +90,12 @@ module.exports = function (RED) {
         onInput(node, msg => {
             const given = RED.util.getMessageProperty(msg, property)
             const fromMsg = given && typeof given === 'object' && !Array.isArray(given) ? given : {}
-            const args = Object.assign({}, defaults, fromMsg)
+            // A field left empty in a ui-form arrives as null: it means "use the default".
+            const provided = Object.fromEntries(Object.entries(fromMsg).filter(([, v]) => v !== null && v !== undefined))
+            const args = Object.assign({}, defaults, provided)
             // A fraction on the msg wins over the editor's percentage.
-            if (fromMsg.weeklyRate !== undefined && fromMsg.weeklyRatePercent === undefined) delete args.weeklyRatePercent
-            if (fromMsg.weeklyRates !== undefined && fromMsg.weeklyRatesPercent === undefined) delete args.weeklyRatesPercent
+            if (provided.weeklyRate !== undefined && provided.weeklyRatePercent === undefined) delete args.weeklyRatePercent
+            if (provided.weeklyRates !== undefined && provided.weeklyRatesPercent === undefined) delete args.weeklyRatesPercent
             for (const key of Object.keys(args)) if (args[key] === undefined) delete args[key]
 
             const result = mode.call(args)

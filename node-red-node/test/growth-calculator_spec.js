@@ -60,6 +60,12 @@ describe('growth-calculator node', function () {
         helper.getNode('calc').receive({ payload: { weeklyRate: 0.1, weeks: 2 } })
         ;[result] = await got
         assert.equal(cents(result.payload.end), 121)
+        // A ui-form sends a field left empty as null: the setting applies.
+        got = nextMessages(['result'])
+        helper.getNode('calc').receive({ payload: { start: null, weeklyRatePercent: 10, weeks: null } })
+        ;[result] = await got
+        assert.equal(result.payload.weeks, 52)
+        assert.equal(result.payload.start, 100)
     })
 
     it('builds the reference table with exact values', async function () {

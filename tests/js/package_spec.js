@@ -5,7 +5,7 @@ const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { startNodeRed } = require('../support/node-red')
+const { startNodeRed, waitFor } = require('../support/node-red')
 
 const root = path.resolve(__dirname, '../..')
 const packageDir = path.join(root, 'node-red-node')
@@ -33,7 +33,7 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
         assert.ok(!this.files.some(f => f.startsWith('test/')), 'tests are not shipped')
     })
 
-    it('installs into a clean user directory and loads both nodes with no Rust on the PATH', async function () {
+    it('installs into a clean user directory and loads every node with no Rust on the PATH', async function () {
         const userDir = path.join(tmp, 'userdir')
         fs.mkdirSync(userDir)
         fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"clean","private":true}')
@@ -46,7 +46,7 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
             const res = await fetch(server.url + '/nodes', { headers: { Accept: 'application/json' } })
             const sets = await res.json()
             const ours = sets.filter(s => s.module === 'node-red-contrib-product-growth')
-            assert.deepEqual(ours.map(s => s.types).flat().sort(), ['growth-calculator', 'week-on-week'])
+            assert.deepEqual(ours.map(s => s.types).flat().sort(), ['growth-calculator', 'installations', 'telemetry-ping', 'week-on-week'])
             assert.ok(ours.every(s => s.enabled && !s.err), JSON.stringify(ours))
             // Loaded is not enough: deploy both nodes behind HTTP endpoints and use them.
             const flow = [
@@ -59,8 +59,14 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
             ]
             const deployed = await fetch(server.url + '/flows', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'full' }, body: JSON.stringify(flow) })
             assert.ok(deployed.ok, await deployed.text())
-            const post = (url, body) => fetch(server.url + url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(r => r.json())
-            const projection = await post('/calc', { start: 100, weeklyRatePercent: 5, weeks: 52 })
+            const post = (url, body) => fetch(server.url + url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) }).then(async r => { const text = await r.text(); try { return JSON.parse(text) } catch (_) { throw new Error(`${url}: ${r.status} ${text.slice(0, 200)}`) } })
+            // A deploy returns before the new flows have registered their HTTP routes.
+            const calc = JSON.stringify({ start: 100, weeklyRatePercent: 5, weeks: 52 })
+            const response = await waitFor(async () => {
+                const res = await fetch(server.url + '/calc', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: calc })
+                return res.status !== 404 && res
+            }, { what: 'the deployed /calc route' })
+            const projection = await response.json()
             assert.equal(Math.round(projection.end * 100) / 100, 1264.28)
             const weeks = await post('/wow', [{ date: '2026-12-27', value: 10 }, { date: '2026-12-28', value: 12 }])
             assert.deepEqual(weeks.weeks.map(w => [w.week, w.growth]), [['2026-W52', null], ['2026-W53', 0.2]])
