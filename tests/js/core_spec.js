@@ -85,3 +85,35 @@ describe('core at the WebAssembly boundary', function () {
         assert.equal(Math.round(core.projectGrowth({ start: 100, weeklyRate: 0.05, weeks: 52 }).end * 100) / 100, 1264.28)
     })
 })
+
+describe('installation ledger at the WebAssembly boundary', function () {
+    const pings = core.demoPings({ installs: 60, days: 90, start: '2026-03-01', seed: 11 })
+
+    it('gives the batch result one ping at a time, through a JSON round trip', function () {
+        const batch = core.aggregateInstallations(pings, { activeWindowDays: 7, asOf: '2026-06-01' })
+        let ledger = new core.InstallationLedger()
+        pings.slice(0, 1000).forEach(p => ledger.ingest(p))
+        ledger = new core.InstallationLedger(JSON.parse(JSON.stringify(ledger.toJSON())))
+        pings.slice(1000).forEach(p => ledger.ingest(p))
+        assert.deepEqual(ledger.report({ asOf: '2026-06-01' }), batch)
+        assert.ok(isPlainJson(batch))
+        assert.equal(ledger.installations, batch.installations)
+    })
+
+    it('reads an NDJSON raw log, a torn line rejected by its number', function () {
+        const ledger = new core.InstallationLedger()
+        const outcome = ledger.ingestNdjson(pings.slice(0, 50).map(p => JSON.stringify(p)).join('\n') + '\n{"instanceId":"a","rec')
+        assert.equal(outcome.accepted, 50)
+        assert.deepEqual(outcome.rejected.map(r => r.field), ['line 51'])
+    })
+
+    it('refuses a bad ping with an Error naming the field and leaves the ledger as it was', function () {
+        const ledger = new core.InstallationLedger()
+        ledger.ingest(pings[0])
+        const before = JSON.stringify(ledger.report({}).days)
+        assert.throws(() => ledger.ingest({ instanceId: 'x', receivedAt: '2026-03-01T00:00:00Z', platform: { counts: { devices: 1.5 } } }),
+            err => err instanceof Error && err.field === 'platform.counts.devices')
+        assert.equal(JSON.stringify(ledger.report({}).days), before)
+        assert.throws(() => new core.InstallationLedger({ format: 'something else' }), err => err.field === 'state.format')
+    })
+})
