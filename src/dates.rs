@@ -114,6 +114,11 @@ impl IsoWeek {
     }
 }
 
+/// Midnight UTC of a day in epoch milliseconds, as `ui-chart` time axes take it.
+pub fn epoch_ms(day: NaiveDate) -> i64 {
+    day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0)
+}
+
 pub fn format_day(day: NaiveDate) -> String {
     day.format("%Y-%m-%d").to_string()
 }

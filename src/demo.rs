@@ -246,3 +246,57 @@ fn flatten_into(prefix: &str, value: &Value, out: &mut Map<String, Value>) {
         }
     }
 }
+
+/// A year (or any span) of daily FlowFuse Cloud meta snapshots with realistic growth:
+/// gauges that compound a few percent a week with day-to-day noise, a daily sign-up count
+/// (an event), and features that ship mid-way (the MQTT Team Broker, FlowFuse Tables) whose
+/// metrics only start on the day they appear.
+pub fn snapshots(days: u32, start: NaiveDate, seed: u64) -> Vec<Value> {
+    let mut rng = Rng::new(seed ^ 0x5EED);
+    let days = days as i64;
+    let broker_ships = days / 3;
+    let tables_ships = days * 2 / 3;
+    let mut teams = 1200.0;
+    let mut users = 3100.0;
+    let mut instances = 2600.0;
+    let mut devices = 5200.0;
+    let mut broker_clients = 0.0;
+    let mut tables = 0.0;
+    (0..days)
+        .map(|day| {
+            // About 2 % a week for teams, a little more for devices, with noise.
+            let noise = |rng: &mut Rng| 1.0 + (rng.unit() - 0.5) * 0.004;
+            teams *= 1.0028 * noise(&mut rng);
+            users *= 1.0025 * noise(&mut rng);
+            instances *= 1.0031 * noise(&mut rng);
+            devices *= 1.0045 * noise(&mut rng);
+            let weekday = (start + Duration::days(day)).format("%u").to_string();
+            let weekend = weekday == "6" || weekday == "7";
+            let signups = ((teams * 0.006) * if weekend { 0.5 } else { 1.0 } * (0.8 + 0.4 * rng.unit())).round();
+            let t = teams.round();
+            let mut metrics = json!({
+                "userCount": users.round(),
+                "adminCount": 12,
+                "teamCount": t,
+                "teamsByType": {"starter": (t * 0.62).round(), "team": (t * 0.3).round(), "enterprise": (t * 0.08).round()},
+                "teamsByBillingState": {"trial": (t * 0.1).round(), "active": (t * 0.85).round(), "canceled": (t * 0.05).round()},
+                "instanceCount": instances.round(),
+                "instancesByState": {"running": (instances * 0.83).round(), "suspended": (instances * 0.17).round()},
+                "deviceCount": devices.round(),
+                "devicesByMode": {"autonomous": (devices * 0.7).round(), "developer": (devices * 0.3).round()},
+                "devicesByLastSeen": {"day": (devices * 0.55).round(), "week": (devices * 0.15).round(), "month": (devices * 0.1).round(), "older": (devices * 0.15).round(), "never": (devices * 0.05).round()},
+                "signups": signups
+            });
+            if day >= broker_ships {
+                // Adoption of a new feature: fast at first.
+                broker_clients = (broker_clients * 1.012 + 3.0 + 4.0 * rng.unit()).round();
+                metrics["features"] = json!({"teamBrokerClients": broker_clients});
+            }
+            if day >= tables_ships {
+                tables = (tables * 1.01 + 1.0 + 2.0 * rng.unit()).round();
+                metrics["features"]["tablesDatabases"] = json!(tables);
+            }
+            json!({"date": crate::dates::format_day(start + Duration::days(day)), "metrics": metrics})
+        })
+        .collect()
+}

@@ -8,6 +8,7 @@ pub mod error;
 pub mod growth;
 pub mod input;
 pub mod rating;
+pub mod snapshot;
 pub mod telemetry;
 pub mod weekly;
 

@@ -8,7 +8,8 @@ use wasm_bindgen::prelude::*;
 
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
-use crate::{demo, growth, weekly, Error};
+use crate::snapshot::{self, History};
+use crate::{demo, growth, input, weekly, Error};
 
 /// A real JS `Error` whose message names the field, with the field also as `err.field`, so
 /// a Node-RED node can show it in its status and a Catch node can route on it.
@@ -154,6 +155,82 @@ impl InstallationLedger {
     #[wasm_bindgen(getter)]
     pub fn installations(&self) -> f64 {
         self.inner.installations() as f64
+    }
+
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.to_json())
+    }
+}
+
+/// A year of demo snapshots: `{days, start, seed?}` → `[{date, metrics}]`.
+#[wasm_bindgen(js_name = demoSnapshots)]
+pub fn demo_snapshots(options: JsValue) -> Result<JsValue, JsValue> {
+    let options = from_js("options", options)?;
+    let days = input::whole("days", options.get("days"), 1, 20_000).map_err(js_error)?;
+    let start = input::day("start", options.get("start").unwrap_or(&serde_json::Value::Null)).map_err(js_error)?;
+    let seed = match options.get("seed") {
+        Some(v) if !v.is_null() => input::whole("seed", Some(v), 0, u32::MAX).map_err(js_error)? as u64,
+        _ => 1,
+    };
+    to_js(&demo::snapshots(days, start, seed))
+}
+
+/// The history of Cloud meta snapshots: `add({date, metrics})`, `report(options)`,
+/// `metric(name, options)`, `toJSON()` and `new SnapshotHistory(saved)`.
+#[wasm_bindgen(js_name = SnapshotHistory)]
+pub struct SnapshotHistory {
+    inner: History,
+}
+
+#[wasm_bindgen(js_class = SnapshotHistory)]
+impl SnapshotHistory {
+    #[wasm_bindgen(constructor)]
+    pub fn new(state: JsValue) -> Result<SnapshotHistory, JsValue> {
+        if state.is_null() || state.is_undefined() {
+            return Ok(SnapshotHistory { inner: History::new() });
+        }
+        let state = from_js("state", state)?;
+        Ok(SnapshotHistory { inner: History::from_json(&state).map_err(js_error)? })
+    }
+
+    /// Adds one snapshot; returns `{date, metrics (flattened), replaced}`. A bad one throws
+    /// an Error naming the key and changes nothing.
+    pub fn add(&mut self, snapshot: JsValue) -> Result<JsValue, JsValue> {
+        let snapshot = from_js("snapshot", snapshot)?;
+        to_js(&self.inner.add(&snapshot).map_err(js_error)?)
+    }
+
+    /// Adds an array of snapshots, all or none.
+    #[wasm_bindgen(js_name = addAll)]
+    pub fn add_all(&mut self, snapshots: JsValue) -> Result<f64, JsValue> {
+        let snapshots = from_js("snapshots", snapshots)?;
+        self.inner.add_all(&snapshots).map(|n| n as f64).map_err(js_error)
+    }
+
+    /// Every metric: `{snapshots, firstDate, lastDate, metrics: [{metric, latest, previous,
+    /// change, weeklyGrowth, rating, averageGrowth, …}]}`. Options: `asOf`, `events`, `averageWeeks`.
+    pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        let options = snapshot::ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        to_js(&self.inner.report(&options))
+    }
+
+    /// One metric's history, week on week and chart points.
+    pub fn metric(&self, name: &str, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        let options = snapshot::ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        to_js(&self.inner.metric(name, &options).map_err(js_error)?)
+    }
+
+    #[wasm_bindgen(getter, js_name = metricNames)]
+    pub fn metric_names(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.metric_names())
+    }
+
+    #[wasm_bindgen(getter, js_name = isEmpty)]
+    pub fn is_empty(&self) -> bool {
+        self.inner.is_empty()
     }
 
     #[wasm_bindgen(js_name = toJSON)]

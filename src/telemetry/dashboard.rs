@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::ledger::{Day, Ledger, Report, ReportOptions};
+use crate::dates;
 use crate::error::Result;
 use crate::input;
 use crate::rating::Rating;
@@ -49,11 +50,7 @@ pub struct Dashboard {
 }
 
 fn epoch_ms(date: &str) -> i64 {
-    NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp_millis())
-        .unwrap_or(0)
+    NaiveDate::parse_from_str(date, "%Y-%m-%d").map(dates::epoch_ms).unwrap_or(0)
 }
 
 /// KPIs over the whole report; charts over its last `last_days` days (all when `None`).

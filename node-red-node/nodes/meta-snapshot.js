@@ -1,0 +1,98 @@
+// meta-snapshot: the history of FlowFuse Cloud meta snapshots, kept in a context store.
+// A metrics object in (msg.payload, dated msg.date or today); the stored snapshot, the chosen
+// metric's charts, the table of every metric and the metric picker's options out.
+const core = require('../lib/core')
+const { formatRate, formatValue } = require('../lib/format')
+const { onInput } = require('../lib/node-input')
+const { storedState } = require('../lib/stored-state')
+
+function signed (x) {
+    return typeof x === 'number' ? (x > 0 ? '+' : '') + formatValue(x) : '–'
+}
+
+function today () {
+    return new Date().toISOString().slice(0, 10)
+}
+
+module.exports = function (RED) {
+    function MetaSnapshotNode (config) {
+        RED.nodes.createNode(this, config)
+        const node = this
+        const state = storedState(node, {
+            store: config.store || undefined,
+            key: 'snapshots',
+            create: saved => new core.SnapshotHistory(saved)
+        })
+        const events = String(config.events || '').split(',').map(s => s.trim()).filter(Boolean)
+        const averageWeeks = Number(config.averageWeeks) || 4
+        let chosen = config.metric || null
+
+        function options (msg) {
+            // The core never reads the clock: "today" (for the week in progress) is decided here.
+            return { asOf: msg.asOf !== undefined ? msg.asOf : today(), events, averageWeeks }
+        }
+
+        /** Outputs 2–5 for the current history: charts of the chosen metric, table, picker. */
+        function views (msg) {
+            const history = state.get()
+            const opts = options(msg)
+            const report = history.report(opts)
+            const names = report.metrics.map(m => m.metric)
+            if (!chosen || !names.includes(chosen)) chosen = names[0] || null
+            const metric = chosen ? history.metric(chosen, opts) : null
+            return [
+                metric && { topic: chosen, payload: metric.valueChart, action: 'replace', metric },
+                metric && { topic: chosen, payload: metric.growthChart, action: 'replace' },
+                {
+                    topic: 'metrics',
+                    report,
+                    payload: report.metrics.map(m => ({
+                        metric: m.metric,
+                        latest: formatValue(m.latest),
+                        change: signed(m.change),
+                        weeklyGrowth: formatRate(m.weeklyGrowth),
+                        rating: m.rating || '–',
+                        averageGrowth: formatRate(m.averageGrowth),
+                        since: m.firstDate,
+                        status: m.ended ? `ended ${m.latestDate}` : (m.aggregate === 'sum' ? 'event (weekly sum)' : 'gauge')
+                    }))
+                },
+                { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen }
+            ]
+        }
+
+        onInput(node, async msg => {
+            await state.ready
+            const history = state.get()
+            if (msg.topic === 'report') return [null, ...views(msg)]
+            if (msg.topic === 'metric') {
+                if (typeof msg.payload !== 'string' || !history.metricNames.includes(msg.payload)) {
+                    throw Object.assign(new Error(`metric: ${JSON.stringify(msg.payload)} is not in the history`), { field: 'metric' })
+                }
+                chosen = msg.payload
+                const [valueChart, growthChart] = views(msg)
+                return [null, valueChart, growthChart, null, null]
+            }
+            if (msg.topic === 'seed') {
+                // A backfill for a new instance: only into an empty history, so a restart
+                // never overwrites snapshots taken since.
+                if (!history.isEmpty) return [null, ...views(msg)]
+                history.addAll(msg.payload)
+                state.changed()
+                return [null, ...views(msg)]
+            }
+            const stored = history.add({ date: msg.date !== undefined ? msg.date : today(), metrics: msg.payload })
+            state.changed()
+            msg.payload = stored
+            return [msg, ...views(msg)]
+        }, () => {
+            const names = state.get().metricNames
+            return `${names.length} metrics`
+        })
+
+        node.on('close', (removed, done) => {
+            state.close().then(() => done())
+        })
+    }
+    RED.nodes.registerType('meta-snapshot', MetaSnapshotNode)
+}
