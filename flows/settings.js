@@ -64,6 +64,9 @@ module.exports = {
     // request, so the collector's body handling runs in both.
     httpAdminMiddleware: pingBody,
     httpNodeMiddleware: pingBody,
+    // The cloud flow's backfill reads demo-snapshots.json from the user directory.
+    functionExternalModules: true,
+    functionGlobalContext: { userDir: __dirname },
     logging: {
         console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false }
     },

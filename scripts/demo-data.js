@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Writes realistic demo data into a Node-RED user directory, unless it already holds data:
 // a year of FlowFuse usage pings ending yesterday, as the NDJSON raw log the collector flow
-// keeps (pings.ndjson). The installations node rebuilds its ledger from it on first start.
+// keeps (pings.ndjson), which the installations node rebuilds its ledger from on first
+// start; and a year of Cloud meta snapshots (demo-snapshots.json) for the cloud flow.
 //
 //   node scripts/demo-data.js <userDir> [--installs N] [--days N]
 const fs = require('node:fs')
@@ -23,7 +24,18 @@ function writeDemoPings (userDir, { installs = 400, days = 365, seed = 2026 } = 
     return { file, written: pings.length }
 }
 
-module.exports = { writeDemoPings }
+/** A year of daily FlowFuse Cloud meta snapshots ending yesterday (demo-snapshots.json),
+ * which the cloud flow uses to backfill an empty history. */
+function writeDemoSnapshots (userDir, { days = 365, seed = 2026 } = {}) {
+    const file = path.join(userDir, 'demo-snapshots.json')
+    if (fs.existsSync(file)) return { file, written: 0 }
+    const start = new Date(Date.now() - days * 86400000).toISOString().slice(0, 10)
+    const snapshots = core.demoSnapshots({ days, start, seed })
+    fs.writeFileSync(file, JSON.stringify(snapshots))
+    return { file, written: snapshots.length }
+}
+
+module.exports = { writeDemoPings, writeDemoSnapshots }
 
 if (require.main === module) {
     const dir = process.argv[2]
@@ -31,6 +43,11 @@ if (require.main === module) {
         console.error('usage: node scripts/demo-data.js <userDir> [--installs N] [--days N]')
         process.exit(2)
     }
-    const { file, written } = writeDemoPings(path.resolve(dir), { installs: arg('--installs', 400), days: arg('--days', 365) })
-    console.log(written ? `[demo] ${written} demo pings written to ${file}` : `[demo] ${file} already has data; left as it is`)
+    const days = arg('--days', 365)
+    for (const { file, written } of [
+        writeDemoPings(path.resolve(dir), { installs: arg('--installs', 400), days }),
+        writeDemoSnapshots(path.resolve(dir), { days })
+    ]) {
+        console.log(written ? `[demo] ${written} demo records written to ${file}` : `[demo] ${file} already exists; left as it is`)
+    }
 }

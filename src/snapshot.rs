@@ -174,7 +174,8 @@ pub struct MetricHistory {
     pub metric: String,
     pub points: Vec<DatedValue>,
     pub week_on_week: WeekOnWeek,
-    /// `ui-chart` points: the daily values, and the weekly growth in percent.
+    /// `ui-chart` points: the daily values, and the weekly growth in percent of every
+    /// complete week.
     pub value_chart: Vec<ChartPoint>,
     pub growth_chart: Vec<ChartPoint>,
 }
@@ -289,6 +290,8 @@ impl History {
         let growth_chart = week_on_week
             .weeks
             .iter()
+            // A week in progress would show a misleading partial growth.
+            .filter(|w| !w.partial)
             .filter_map(|w| {
                 let growth = w.growth?;
                 let monday = NaiveDate::parse_from_str(&w.start, "%Y-%m-%d").ok()?;

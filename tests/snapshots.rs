@@ -118,6 +118,10 @@ fn a_new_key_starts_its_series_on_its_first_day_with_no_zeros_before() {
     assert_eq!(tables.points.len(), 12);
     assert!(tables.points.iter().all(|p| p.value > 0.0), "no back-filled zeros");
     assert_eq!(tables.value_chart.len(), 12);
+    // Weekly growth in percent for complete weeks only: teams end weeks on 100, 110, 120, 130.
+    let options = ReportOptions::from_json(Some(&json!({"asOf": "2026-02-01"}))).unwrap();
+    let growth: Vec<f64> = history.metric("teamCount", &options).unwrap().growth_chart.iter().map(|p| p.y).collect();
+    assert_eq!(growth, [10.0 / 100.0 * 100.0, 10.0 / 110.0 * 100.0]);
     // teamCount: weeks end on 100, 110, 120, 130 → last growth (130 − 120) / 120.
     let teams = report.metrics.iter().find(|m| m.metric == "teamCount").unwrap();
     assert_eq!(teams.weekly_growth, Some((130.0 - 120.0) / 120.0));

@@ -32,8 +32,10 @@ module.exports = function (RED) {
             return { asOf: msg.asOf !== undefined ? msg.asOf : today(), events, averageWeeks }
         }
 
-        /** Outputs 2–5 for the current history: charts of the chosen metric, table, picker. */
-        function views (msg) {
+        /** Outputs 2–5 for the current history: charts of the chosen metric, table, picker.
+         * The table goes out on `tableMsg` when given (a "report" request), so an
+         * http-in → meta-snapshot → http-response flow can answer with it. */
+        function views (msg, tableMsg) {
             const history = state.get()
             const opts = options(msg)
             const report = history.report(opts)
@@ -43,7 +45,7 @@ module.exports = function (RED) {
             return [
                 metric && { topic: chosen, payload: metric.valueChart, action: 'replace', metric },
                 metric && { topic: chosen, payload: metric.growthChart, action: 'replace' },
-                {
+                Object.assign(tableMsg || {}, {
                     topic: 'metrics',
                     report,
                     payload: report.metrics.map(m => ({
@@ -56,7 +58,7 @@ module.exports = function (RED) {
                         since: m.firstDate,
                         status: m.ended ? `ended ${m.latestDate}` : (m.aggregate === 'sum' ? 'event (weekly sum)' : 'gauge')
                     }))
-                },
+                }),
                 { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen }
             ]
         }
@@ -64,7 +66,7 @@ module.exports = function (RED) {
         onInput(node, async msg => {
             await state.ready
             const history = state.get()
-            if (msg.topic === 'report') return [null, ...views(msg)]
+            if (msg.topic === 'report') return [null, ...views(msg, msg)]
             if (msg.topic === 'metric') {
                 if (typeof msg.payload !== 'string' || !history.metricNames.includes(msg.payload)) {
                     throw Object.assign(new Error(`metric: ${JSON.stringify(msg.payload)} is not in the history`), { field: 'metric' })

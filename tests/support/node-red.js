@@ -6,7 +6,7 @@ const net = require('node:net')
 const os = require('node:os')
 const path = require('node:path')
 const { prepareUserDir, root } = require('../../scripts/userdir')
-const { writeDemoPings } = require('../../scripts/demo-data')
+const { writeDemoPings, writeDemoSnapshots } = require('../../scripts/demo-data')
 
 function freePort () {
     return new Promise((resolve, reject) => {
@@ -35,12 +35,15 @@ async function waitFor (check, { timeout = 30000, interval = 200, what = 'condit
  * @param {string} [options.userDir] reuse a directory (for restart tests); a new temp one otherwise
  * @param {boolean} [options.prepare] write settings and flows into it (default true)
  * @param {object} [options.env] extra environment for the flows
- * @param {{installs: number, days: number}} [options.demo] write demo pings before starting
+ * @param {{installs: number, days: number}} [options.demo] write demo pings and snapshots before starting
  */
 async function startNodeRed (options = {}) {
     const userDir = options.userDir || fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-'))
     if (options.prepare !== false) prepareUserDir(userDir)
-    if (options.demo) writeDemoPings(userDir, options.demo)
+    if (options.demo) {
+        writeDemoPings(userDir, options.demo)
+        writeDemoSnapshots(userDir, options.demo)
+    }
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
     let log = ''

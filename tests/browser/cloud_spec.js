@@ -1,0 +1,72 @@
+// The Cloud usage page in real Chromium: a table row for every metric of the history, and
+// the picked metric's charts, starting on the day the metric first appeared.
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const core = require('../../pkg')
+const { startNodeRed } = require('../support/node-red')
+const { openBrowser, screenshot, widget } = require('../support/browser')
+const { recordWidgetData } = require('../support/dashboard-socket')
+
+describe('Cloud usage page', function () {
+    let server, browser, page, socket, history
+
+    before(async function () {
+        server = await startNodeRed({ demo: { installs: 20, days: 200 } })
+        const opened = await openBrowser()
+        browser = opened.browser
+        page = await opened.context.newPage()
+        socket = recordWidgetData(page)
+        // Independently: the demo snapshots the start wrote, through the core.
+        history = new core.SnapshotHistory()
+        history.addAll(JSON.parse(fs.readFileSync(path.join(server.userDir, 'demo-snapshots.json'), 'utf8')))
+    })
+    after(async function () {
+        if (browser) await browser.close()
+        if (server) await server.stop()
+    })
+
+    it('lists every metric in the table with its latest value and growth', async function () {
+        await page.goto(server.url + '/dashboard/cloud')
+        const table = widget(page, 'cloud-table')
+        await table.locator('tbody tr').first().waitFor({ timeout: 20000 })
+        const report = history.report({ asOf: new Date().toISOString().slice(0, 10), events: ['signups'] })
+        assert.ok(report.metrics.length >= 20)
+        // Rows may be paged by the table: ask for all of them through its search, one by one.
+        const rows = await table.locator('tbody tr').allInnerTexts()
+        const shownNames = rows.map(r => r.split('\t')[0].trim())
+        for (const m of report.metrics) {
+            if (!shownNames.includes(m.metric)) {
+                await table.getByRole('textbox').fill(m.metric)
+                await table.locator('tbody tr', { hasText: m.metric }).first().waitFor({ timeout: 5000 })
+            }
+        }
+        await table.getByRole('textbox').fill('teamCount')
+        const teams = report.metrics.find(m => m.metric === 'teamCount')
+        const row = table.locator('tbody tr', { hasText: 'teamCount' }).first()
+        const cells = (await row.innerText()).split('\t').map(s => s.trim())
+        assert.equal(cells[1], teams.latest.toLocaleString('en-US'))
+        assert.equal(cells[4], teams.rating)
+        await table.getByRole('textbox').fill('')
+    })
+
+    it('charts the picked metric from its first day, with its weekly growth', async function () {
+        const picker = widget(page, 'cloud-picker')
+        await picker.locator('input').first().click()
+        await page.getByRole('option', { name: 'features.tablesDatabases' }).click()
+        const tables = history.metric('features.tablesDatabases', { asOf: new Date().toISOString().slice(0, 10) })
+        const deadline = Date.now() + 15000
+        const growthShown = () => JSON.stringify(socket.points('cloud-chart-growth').map(p => p.y)) === JSON.stringify(tables.growthChart.map(p => p.y))
+        while ((socket.series('cloud-chart-values')[0] !== 'features.tablesDatabases' || !growthShown()) && Date.now() < deadline) await page.waitForTimeout(200)
+        const values = socket.points('cloud-chart-values')
+        assert.deepEqual(socket.series('cloud-chart-values'), ['features.tablesDatabases'])
+        assert.equal(values.length, tables.points.length)
+        assert.equal(values[0].x, Date.parse(tables.points[0].date), 'starts on its first day, no zeros before')
+        const growth = socket.points('cloud-chart-growth')
+        assert.deepEqual(growth.map(p => p.y), tables.growthChart.map(p => p.y))
+        assert.ok(growth.length > 0)
+        await widget(page, 'cloud-chart-values').locator('canvas').first().waitFor()
+        await page.waitForTimeout(800)
+        await screenshot(page, 'cloud')
+    })
+})
