@@ -26,8 +26,9 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
     after(() => fs.rmSync(tmp, { recursive: true, force: true }))
 
     it('lists the .wasm, the nodes, their help and the examples', function () {
-        for (const file of ['core/product_growth_bg.wasm', 'core/product_growth.js', 'nodes/growth-calculator.js', 'nodes/week-on-week.html',
-            'nodes/locales/en-US/growth-calculator.html', 'examples/growth-calculator.json', 'examples/week-on-week.json']) {
+        const nodes = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes)
+        const perNode = nodes.flatMap(n => [`nodes/${n}.js`, `nodes/${n}.html`, `nodes/locales/en-US/${n}.json`, `nodes/locales/en-US/${n}.html`])
+        for (const file of ['core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json']) {
             assert.ok(this.files.includes(file), `${file} missing from ${this.files.join(', ')}`)
         }
         assert.ok(!this.files.some(f => f.startsWith('test/')), 'tests are not shipped')
@@ -46,7 +47,9 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
             const res = await fetch(server.url + '/nodes', { headers: { Accept: 'application/json' } })
             const sets = await res.json()
             const ours = sets.filter(s => s.module === 'node-red-contrib-product-growth')
-            assert.deepEqual(ours.map(s => s.types).flat().sort(), ['growth-calculator', 'installations', 'telemetry-ping', 'week-on-week'])
+            const declared = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes).sort()
+            assert.deepEqual(declared, ['growth-calculator', 'installations', 'meta-snapshot', 'telemetry-ping', 'week-on-week'])
+            assert.deepEqual(ours.map(s => s.types).flat().sort(), declared)
             assert.ok(ours.every(s => s.enabled && !s.err), JSON.stringify(ours))
             // Loaded is not enough: deploy both nodes behind HTTP endpoints and use them.
             const flow = [
