@@ -23,6 +23,9 @@ $MOCHA 'tests/js/**/*_spec.js'
 step "the Node-RED nodes (node-red-node-test-helper)"
 $MOCHA 'node-red-node/test/**/*_spec.js'
 
+step "benchmark smoke run (core and baseline agree; times not judged)"
+node --expose-gc bench/run.js --smoke
+
 step "the dashboard in Chromium (screenshots in test-results/screenshots)"
 $MOCHA 'tests/browser/**/*_spec.js'
 

@@ -137,6 +137,22 @@ fn release(version: &str) -> u32 {
 /// Generates the pings, in time order, as JSON values (nested bodies with `receivedAt`, or
 /// flat rows with `created_at`).
 pub fn pings(options: DemoOptions) -> Vec<Value> {
+    let mut out = Vec::new();
+    for_each_ping(options, |p| out.push(p));
+    out
+}
+
+/// `pings` as NDJSON text, made one ping at a time (a million pings need no million values).
+pub fn pings_ndjson(options: DemoOptions) -> String {
+    let mut out = String::new();
+    for_each_ping(options, |p| {
+        out.push_str(&p.to_string());
+        out.push('\n');
+    });
+    out
+}
+
+fn for_each_ping(options: DemoOptions, mut each: impl FnMut(Value)) {
     let mut rng = Rng::new(options.seed);
     let days = options.days as i64;
     let mut installs: Vec<Install> = (0..options.installs)
@@ -168,7 +184,6 @@ pub fn pings(options: DemoOptions) -> Vec<Value> {
         })
         .collect();
 
-    let mut out = Vec::new();
     for day in 0..days {
         let date = options.start + Duration::days(day);
         for install in installs.iter_mut() {
@@ -190,11 +205,10 @@ pub fn pings(options: DemoOptions) -> Vec<Value> {
                 let second = (rng.below(86_400 / (restarts + 1)) + ping * 86_400 / (restarts + 1)) as u32;
                 let time = date.and_hms_opt(second / 3600, (second / 60) % 60, second % 60).unwrap_or_default();
                 let flat = rng.chance(options.flat_share);
-                out.push(ping_body(install, time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), flat));
+                each(ping_body(install, time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), flat));
             }
         }
     }
-    out
 }
 
 fn ping_body(install: &Install, time: String, flat: bool) -> Value {

@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
@@ -75,18 +76,90 @@ pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValu
     to_js(&weekly::week_on_week_json(&points, Some(&options)).map_err(js_error)?)
 }
 
+/// Pings cross the boundary as JSON text: V8's `JSON.stringify` and the core's streaming
+/// reader together are several times faster than converting every property through
+/// serde-wasm-bindgen (BENCHMARKS.md has the figures). Big arrays go in chunks so no single
+/// string nears V8's length limit.
+const PINGS_PER_CHUNK: u32 = 20_000;
+
+fn json_text(field: &str, value: &JsValue) -> Result<String, JsValue> {
+    if value.is_undefined() {
+        return Err(js_error(Error::new(field, "is required")));
+    }
+    js_sys::JSON::stringify(value)
+        .map_err(|e| js_error(Error::new(field, format!("cannot be read as JSON: {}", describe(&e)))))?
+        .as_string()
+        .ok_or_else(|| js_error(Error::new(field, "cannot be read as JSON")))
+}
+
+fn describe(err: &JsValue) -> String {
+    err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "unknown error".into())
+}
+
+fn pings_array(pings: &JsValue) -> Result<&js_sys::Array, JsValue> {
+    pings.dyn_ref::<js_sys::Array>().ok_or_else(|| {
+        let kind = if pings.is_null() || pings.is_undefined() { "nothing".to_string() } else { pings.js_typeof().as_string().unwrap_or_default() };
+        js_error(Error::new("pings", format!("must be an array, got {kind}")))
+    })
+}
+
+/// Calls `each(text, offset)` with the JSON text of each chunk of the array.
+fn for_each_chunk(
+    pings: &js_sys::Array,
+    mut each: impl FnMut(&str, u64) -> Result<(), JsValue>,
+) -> Result<(), JsValue> {
+    let length = pings.length();
+    let mut start = 0;
+    while start < length {
+        let end = (start + PINGS_PER_CHUNK).min(length);
+        let text = json_text("pings", &pings.slice(start, end))?;
+        each(&text, start as u64)?;
+        start = end;
+    }
+    Ok(())
+}
+
+fn ingest_chunks(ledger: &mut Ledger, pings: &JsValue) -> Result<ledger::BatchOutcome, JsValue> {
+    let mut outcome = ledger::BatchOutcome::default();
+    for_each_chunk(pings_array(pings)?, |text, offset| {
+        let part = ledger.ingest_array_text(text).map_err(js_error)?;
+        outcome.absorb(part, offset);
+        Ok(())
+    })?;
+    Ok(outcome)
+}
+
 #[wasm_bindgen(js_name = aggregateInstallations)]
 pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let pings = from_js("pings", pings)?;
     let options = from_js("options", options)?;
-    to_js(&ledger::aggregate(&pings, Some(&options)).map_err(js_error)?)
+    let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+    let mut ledger = Ledger::new();
+    ingest_chunks(&mut ledger, &pings)?;
+    to_js(&ledger.report(options).map_err(js_error)?)
 }
 
 /// Checks pings without keeping them: `{valid: [{index, ping}], rejected: [...]}`.
 #[wasm_bindgen(js_name = validatePings)]
 pub fn validate_pings(pings: JsValue) -> Result<JsValue, JsValue> {
-    let pings = from_js("pings", pings)?;
-    to_js(&ledger::validate(&pings).map_err(js_error)?)
+    let mut validation = ledger::Validation::default();
+    for_each_chunk(pings_array(&pings)?, |text, offset| {
+        validation.absorb(ledger::validate_array_text(text).map_err(js_error)?, offset);
+        Ok(())
+    })?;
+    to_js(&validation)
+}
+
+/// The same demo pings as NDJSON text, one per line: quick to make in bulk (benchmarks).
+#[wasm_bindgen(js_name = demoPingsNdjson)]
+pub fn demo_pings_ndjson(options: JsValue) -> Result<String, JsValue> {
+    let options = from_js("options", options)?;
+    Ok(demo::pings_ndjson(demo::DemoOptions::from_json(&options).map_err(js_error)?))
+}
+
+/// Bytes of WebAssembly memory in use. Linear memory only grows, so this is also the peak.
+#[wasm_bindgen(js_name = memoryBytes)]
+pub fn memory_bytes() -> f64 {
+    (core::arch::wasm32::memory_size(0) * 65536) as f64
 }
 
 /// Realistic demo pings: `{installs, days, start, seed?, flatShare?}`.
@@ -117,8 +190,8 @@ impl InstallationLedger {
     /// Offers one ping. Returns `{accepted: true, duplicate}`; a bad ping throws an Error
     /// naming the field (and is counted among the report's rejections).
     pub fn ingest(&mut self, ping: JsValue) -> Result<JsValue, JsValue> {
-        let ping = from_js("ping", ping)?;
-        match self.inner.ingest(&ping) {
+        let text = json_text("ping", &ping)?;
+        match self.inner.ingest_text(&text) {
             Outcome::Accepted { duplicate } => to_js(&serde_json::json!({"accepted": true, "duplicate": duplicate})),
             Outcome::Rejected(err) => Err(js_error(err)),
         }
@@ -128,15 +201,22 @@ impl InstallationLedger {
     /// `{accepted, duplicates, rejected: [{index, instanceId, field, reason}]}` for this batch.
     #[wasm_bindgen(js_name = ingestMany)]
     pub fn ingest_many(&mut self, pings: JsValue) -> Result<JsValue, JsValue> {
-        let pings = from_js("pings", pings)?;
-        to_js(&self.inner.ingest_batch(&pings).map_err(js_error)?)
+        to_js(&ingest_chunks(&mut self.inner, &pings)?)
     }
 
     /// Offers the lines of an NDJSON raw log; returns the batch outcome (rejections by
     /// line index, from 0).
     #[wasm_bindgen(js_name = ingestNdjson)]
-    pub fn ingest_ndjson(&mut self, text: &str) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.ingest_ndjson(text))
+    pub fn ingest_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
+        // A Buffer (a file as read) is copied in as it is; a string has to be encoded first.
+        let outcome = if let Some(bytes) = text.dyn_ref::<js_sys::Uint8Array>() {
+            self.inner.ingest_ndjson_bytes(&bytes.to_vec())
+        } else if let Some(text) = text.as_string() {
+            self.inner.ingest_ndjson(&text)
+        } else {
+            return Err(js_error(Error::new("text", "must be NDJSON as a string or a Buffer")));
+        };
+        to_js(&outcome)
     }
 
     pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {

@@ -3,14 +3,21 @@
 //!
 //! The batch function and the incremental ledger are one thing: `aggregate` builds a ledger,
 //! ingests the batch in order and reports, so both give the identical result by construction.
+//!
+//! Storage is compact because a ledger holds years of daily pings of thousands of installs:
+//! names (drivers, versions, count keys) are interned once and a day's ping is a time, four
+//! name ids and its counts as (id, value) pairs.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{Duration, NaiveDate};
+use rustc_hash::FxHashMap;
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::ping::{self, Ping};
+use super::ping::{self, PingRef, Read, FORBIDDEN_KEYS};
 use crate::dates::format_day;
 use crate::error::{Error, Result};
 use crate::input;
@@ -25,16 +32,43 @@ const MAX_REJECTIONS_KEPT: usize = 1000;
 
 const STATE_FORMAT: &str = "product-growth/installation-ledger@1";
 
+/// Names seen by the ledger, each stored once.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    ids: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+}
+
+impl Names {
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
 /// The latest ping of one install on one day.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone)]
 struct DayPing {
     /// Epoch milliseconds of the ping.
     at: i64,
-    driver: String,
-    os: String,
-    version: String,
-    license: String,
-    counts: BTreeMap<String, u64>,
+    /// driver, os, version, license
+    dims: [u32; 4],
+    counts: Box<[(u32, u64)]>,
+}
+
+/// An install's days with a ping, in date order (days since the common era).
+#[derive(Debug, Clone, Default)]
+struct Install {
+    days: Vec<(i32, DayPing)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,12 +81,10 @@ pub struct Rejection {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default)]
 pub struct Ledger {
-    format: String,
-    /// instanceId → day (`YYYY-MM-DD`) → latest ping that day.
-    instances: BTreeMap<String, BTreeMap<NaiveDate, DayPing>>,
+    names: Names,
+    instances: FxHashMap<Box<str>, Install>,
     accepted: u64,
     duplicates: u64,
     offered: u64,
@@ -115,13 +147,6 @@ impl Default for ReportOptions {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct BatchOutcome {
-    pub accepted: u64,
-    pub duplicates: u64,
-    pub rejected: Vec<Rejection>,
-}
-
 /// What happened to one offered ping.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome {
@@ -129,111 +154,160 @@ pub enum Outcome {
     Rejected(Error),
 }
 
-impl Ledger {
-    pub fn new() -> Ledger {
-        Ledger { format: STATE_FORMAT.to_string(), ..Ledger::default() }
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct BatchOutcome {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<Rejection>,
+}
+
+impl BatchOutcome {
+    /// Adds the outcome of a later part of the same batch, which started at `offset`.
+    pub fn absorb(&mut self, part: BatchOutcome, offset: u64) {
+        self.accepted += part.accepted;
+        self.duplicates += part.duplicates;
+        self.rejected.extend(part.rejected.into_iter().map(|r| Rejection { index: r.index + offset, ..r }));
     }
 
-    /// Offers one ping: a valid one is kept (replacing an earlier ping of the same install
-    /// on the same day), an invalid one is counted and its reason kept.
+    fn count(&mut self, index: u64, outcome: Outcome, instance_id: Option<String>) {
+        match outcome {
+            Outcome::Accepted { duplicate } => {
+                self.accepted += 1;
+                self.duplicates += duplicate as u64;
+            }
+            Outcome::Rejected(err) => self.rejected.push(rejection(index, instance_id, &err)),
+        }
+    }
+}
+
+fn rejection(index: u64, instance_id: Option<String>, err: &Error) -> Rejection {
+    Rejection { index, instance_id, field: err.field.clone(), reason: err.to_string() }
+}
+
+fn day_number(day: NaiveDate) -> i32 {
+    chrono::Datelike::num_days_from_ce(&day)
+}
+
+fn day_of(number: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(number).unwrap_or_default()
+}
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// Offers one ping given as JSON text.
+    pub fn ingest_text(&mut self, text: &str) -> Outcome {
+        let read = ping::parse(text);
+        self.accept(read).0
+    }
+
+    /// Offers one ping given as a JSON value.
     pub fn ingest(&mut self, value: &Value) -> Outcome {
+        self.ingest_text(&value.to_string())
+    }
+
+    /// Keeps a valid ping (replacing an earlier ping of the same install on the same day),
+    /// or counts an invalid one and keeps its reason.
+    fn accept(&mut self, read: Read<'_>) -> (Outcome, Option<String>) {
         self.offered += 1;
-        match ping::normalise(value) {
-            Ok(p) => Outcome::Accepted { duplicate: self.insert(p) },
+        match read.ping {
+            Ok(p) => (Outcome::Accepted { duplicate: self.insert(p) }, read.instance_id),
             Err(err) => {
-                self.record_rejection(value, &err);
-                Outcome::Rejected(err)
+                self.record_rejection(read.instance_id.clone(), &err);
+                (Outcome::Rejected(err), read.instance_id)
             }
         }
     }
 
     /// Counts a rejection of the ping just offered and keeps its reason (up to a bound).
-    fn record_rejection(&mut self, value: &Value, err: &Error) {
+    fn record_rejection(&mut self, instance_id: Option<String>, err: &Error) {
         self.rejected_total += 1;
         if self.rejected.len() < MAX_REJECTIONS_KEPT {
-            self.rejected.push(rejection(self.offered - 1, value, err));
+            self.rejected.push(rejection(self.offered - 1, instance_id, err));
         }
     }
 
     /// Returns whether the install already had a ping that day.
-    fn insert(&mut self, p: Ping) -> bool {
+    fn insert(&mut self, p: PingRef<'_>) -> bool {
         self.accepted += 1;
         let at = p.received_at.timestamp_millis();
-        let day = p.received_at.date_naive();
-        let entry = DayPing { at, driver: p.driver, os: p.os, version: p.version, license: p.license, counts: p.counts };
-        let days = self.instances.entry(p.instance_id).or_default();
-        match days.get_mut(&day) {
-            Some(existing) => {
+        let day = day_number(p.received_at.date_naive());
+        let dims = [self.names.id(&p.driver), self.names.id(&p.os), self.names.id(&p.version), self.names.id(&p.license)];
+        let counts: Box<[(u32, u64)]> = p.counts.iter().map(|(k, v)| (self.names.id(k), *v)).collect();
+        let entry = DayPing { at, dims, counts };
+        let install = match self.instances.get_mut(p.instance_id.as_ref()) {
+            Some(install) => install,
+            None => self.instances.entry(p.instance_id.as_ref().into()).or_default(),
+        };
+        // Pings mostly arrive in date order: the common case is a push at the end.
+        let slot = match install.days.last() {
+            Some((last, _)) if *last < day => Err(install.days.len()),
+            _ => install.days.binary_search_by_key(&day, |(d, _)| *d),
+        };
+        match slot {
+            Ok(i) => {
                 self.duplicates += 1;
                 // The latest ping of the day counts; at the same instant, the later arrival.
-                if at >= existing.at {
-                    *existing = entry;
+                if at >= install.days[i].1.at {
+                    install.days[i].1 = entry;
                 }
                 true
             }
-            None => {
-                days.insert(day, entry);
+            Err(i) => {
+                install.days.insert(i, (day, entry));
                 false
             }
         }
     }
 
-    /// Offers every ping of an array; returns what happened to this batch, with rejections
-    /// indexed by their position in it.
-    pub fn ingest_batch(&mut self, pings: &Value) -> Result<BatchOutcome> {
-        let items = pings
-            .as_array()
-            .ok_or_else(|| Error::new("pings", format!("must be an array, got {}", input::kind(pings))))?;
+    /// Offers every ping of a JSON array given as text, reading it as a stream; returns
+    /// what happened to this batch, with rejections indexed by their position in it.
+    pub fn ingest_array_text(&mut self, text: &str) -> Result<BatchOutcome> {
         let mut outcome = BatchOutcome::default();
-        for (index, item) in items.iter().enumerate() {
-            match self.ingest(item) {
-                Outcome::Accepted { duplicate } => {
-                    outcome.accepted += 1;
-                    outcome.duplicates += duplicate as u64;
-                }
-                Outcome::Rejected(err) => outcome.rejected.push(rejection(index as u64, item, &err)),
+        let mut d = serde_json::Deserializer::from_str(text);
+        let streamed = d.deserialize_any(ArrayOfPings { ledger: self, outcome: &mut outcome });
+        match streamed.and_then(|()| d.end()) {
+            Ok(()) => Ok(outcome),
+            Err(e) if e.to_string().starts_with(NOT_AN_ARRAY) => {
+                Err(Error::new("pings", e.to_string().trim_start_matches(NOT_AN_ARRAY).to_string()))
             }
+            Err(e) => Err(Error::new("pings", format!("is not JSON: {e}"))),
         }
-        Ok(outcome)
+    }
+
+    /// Offers every ping of an array of JSON values.
+    pub fn ingest_batch(&mut self, pings: &Value) -> Result<BatchOutcome> {
+        if !pings.is_array() {
+            return Err(Error::new("pings", format!("must be an array, got {}", input::kind(pings))));
+        }
+        self.ingest_array_text(&pings.to_string())
     }
 
     /// Offers every line of an NDJSON raw log (one ping per line; blank lines skipped). A
     /// line that is not JSON is rejected as `line N`, like any other bad ping.
     pub fn ingest_ndjson(&mut self, text: &str) -> BatchOutcome {
+        self.ingest_ndjson_bytes(text.as_bytes())
+    }
+
+    /// The same over the file's bytes, as read from disk.
+    pub fn ingest_ndjson_bytes(&mut self, text: &[u8]) -> BatchOutcome {
         let mut outcome = BatchOutcome::default();
-        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let value: Value = match serde_json::from_str(line) {
-                Ok(v) => v,
-                Err(e) => {
-                    let err = Error::new(format!("line {}", n + 1), format!("is not JSON: {e}"));
-                    self.offered += 1;
-                    self.record_rejection(&Value::Null, &err);
-                    outcome.rejected.push(rejection(n as u64, &Value::Null, &err));
-                    continue;
-                }
-            };
-            match self.ingest(&value) {
-                Outcome::Accepted { duplicate } => {
-                    outcome.accepted += 1;
-                    outcome.duplicates += duplicate as u64;
-                }
-                Outcome::Rejected(err) => outcome.rejected.push(rejection(n as u64, &value, &err)),
+        for (n, line) in text.split(|b| *b == b'\n').enumerate() {
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
             }
+            let mut read = ping::parse_bytes(line);
+            if let Err(e) = &read.ping {
+                if e.field == "ping" && e.message.starts_with("is not JSON") {
+                    read.ping = Err(Error::new(format!("line {}", n + 1), e.message.clone()));
+                }
+            }
+            let (result, instance_id) = self.accept(read);
+            outcome.count(n as u64, result, instance_id);
         }
         outcome
-    }
-
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
-    /// Restores a ledger from `to_json`'s output. Anything else is refused, leaving the
-    /// caller's current state untouched.
-    pub fn from_json(value: &Value) -> Result<Ledger> {
-        if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
-            return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
-        }
-        serde_json::from_value(value.clone()).map_err(|e| Error::new("state", format!("is not a saved ledger: {e}")))
     }
 
     pub fn installations(&self) -> u64 {
@@ -241,7 +315,7 @@ impl Ledger {
     }
 
     pub fn report(&self, options: ReportOptions) -> Result<Report> {
-        let days = daily_figures(&self.instances, options)?;
+        let days = self.daily_figures(options)?;
         Ok(Report {
             days,
             installations: self.installations(),
@@ -251,6 +325,128 @@ impl Ledger {
             rejected_total: self.rejected_total,
             active_window_days: options.active_window_days,
         })
+    }
+
+    /// The saved form: plain JSON, sorted, with names spelt out.
+    pub fn to_json(&self) -> Value {
+        let mut instances = BTreeMap::new();
+        for (id, install) in &self.instances {
+            let days: BTreeMap<NaiveDate, SavedDay> = install
+                .days
+                .iter()
+                .map(|(d, p)| {
+                    let [driver, os, version, license] = p.dims.map(|i| self.names.name(i).to_string());
+                    let counts = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), *v)).collect();
+                    (day_of(*d), SavedDay { at: p.at, driver, os, version, license, counts })
+                })
+                .collect();
+            instances.insert(id.to_string(), days);
+        }
+        let saved = Saved {
+            format: STATE_FORMAT.to_string(),
+            instances,
+            accepted: self.accepted,
+            duplicates: self.duplicates,
+            offered: self.offered,
+            rejected_total: self.rejected_total,
+            rejected: self.rejected.clone(),
+        };
+        serde_json::to_value(saved).unwrap_or(Value::Null)
+    }
+
+    /// Restores a ledger from `to_json`'s output. Anything else is refused, leaving the
+    /// caller's current state untouched.
+    pub fn from_json(value: &Value) -> Result<Ledger> {
+        if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
+            return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
+        }
+        let saved: Saved =
+            serde_json::from_value(value.clone()).map_err(|e| Error::new("state", format!("is not a saved ledger: {e}")))?;
+        let mut ledger = Ledger {
+            accepted: saved.accepted,
+            duplicates: saved.duplicates,
+            offered: saved.offered,
+            rejected_total: saved.rejected_total,
+            rejected: saved.rejected,
+            ..Ledger::default()
+        };
+        for (id, days) in saved.instances {
+            let mut install = Install::default();
+            for (date, p) in days {
+                // A file is not trusted more than a ping: names that would be object keys
+                // in a report are checked again.
+                let bad_name = |s: &str| s.is_empty() || s.split('.').any(|seg| seg.is_empty() || FORBIDDEN_KEYS.contains(&seg));
+                if let Some(k) = p.counts.keys().find(|k| bad_name(k)) {
+                    return Err(Error::new(format!("state.instances.{id}.{date}.counts.{k}"), "is not a valid count name"));
+                }
+                if [&p.driver, &p.os, &p.version, &p.license].iter().any(|v| FORBIDDEN_KEYS.contains(&v.as_str())) {
+                    return Err(Error::new(format!("state.instances.{id}.{date}"), "holds a reserved name"));
+                }
+                let dims = [ledger.names.id(&p.driver), ledger.names.id(&p.os), ledger.names.id(&p.version), ledger.names.id(&p.license)];
+                let counts = p.counts.iter().map(|(k, v)| (ledger.names.id(k), *v)).collect();
+                install.days.push((day_number(date), DayPing { at: p.at, dims, counts }));
+            }
+            ledger.instances.insert(id.into(), install);
+        }
+        Ok(ledger)
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Saved {
+    format: String,
+    instances: BTreeMap<String, BTreeMap<NaiveDate, SavedDay>>,
+    accepted: u64,
+    duplicates: u64,
+    offered: u64,
+    rejected_total: u64,
+    rejected: Vec<Rejection>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedDay {
+    at: i64,
+    driver: String,
+    os: String,
+    version: String,
+    license: String,
+    counts: BTreeMap<String, u64>,
+}
+
+const NOT_AN_ARRAY: &str = "\u{0}not an array: ";
+
+/// Streams the elements of a JSON array of pings into the ledger as they are read.
+struct ArrayOfPings<'l> {
+    ledger: &'l mut Ledger,
+    outcome: &'l mut BatchOutcome,
+}
+
+impl<'de, 'l> Visitor<'de> for ArrayOfPings<'l> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of pings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let mut index = 0u64;
+        while let Some(read) = seq.next_element_seed(OnePing)? {
+            let (result, instance_id) = self.ledger.accept(read);
+            self.outcome.count(index, result, instance_id);
+            index += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, _: M) -> std::result::Result<(), M::Error> {
+        Err(serde::de::Error::custom(format!("{NOT_AN_ARRAY}must be an array, got an object")))
+    }
+}
+
+struct OnePing;
+
+impl<'de> DeserializeSeed<'de> for OnePing {
+    type Value = Read<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Read<'de>, D::Error> {
+        ping::read(d)
     }
 }
 
@@ -266,61 +462,62 @@ pub struct Validation {
     pub rejected: Vec<Rejection>,
 }
 
-/// `validatePings(pings)`: checks a batch without keeping anything; one bad ping never
-/// stops the others.
-pub fn validate(pings: &Value) -> Result<Validation> {
-    let items = pings
-        .as_array()
-        .ok_or_else(|| Error::new("pings", format!("must be an array, got {}", input::kind(pings))))?;
-    let mut out = Validation::default();
-    for (index, item) in items.iter().enumerate() {
-        match ping::normalise(item) {
-            Ok(p) => out.valid.push(ValidPing { index: index as u64, ping: p.normalised() }),
-            Err(err) => out.rejected.push(rejection(index as u64, item, &err)),
-        }
+impl Validation {
+    /// Adds the result of a later part of the same batch, which started at `offset`.
+    pub fn absorb(&mut self, part: Validation, offset: u64) {
+        self.valid.extend(part.valid.into_iter().map(|v| ValidPing { index: v.index + offset, ..v }));
+        self.rejected.extend(part.rejected.into_iter().map(|r| Rejection { index: r.index + offset, ..r }));
     }
+}
+
+/// `validatePings(pings)` over the text of a JSON array: checks a batch without keeping
+/// anything; one bad ping never stops the others.
+pub fn validate_array_text(text: &str) -> Result<Validation> {
+    let mut out = Validation::default();
+    let mut d = serde_json::Deserializer::from_str(text);
+    let streamed = d.deserialize_seq(ValidateAll { out: &mut out });
+    streamed.and_then(|()| d.end()).map_err(|e| Error::new("pings", format!("must be a JSON array of pings: {e}")))?;
     Ok(out)
 }
 
-fn rejection(index: u64, item: &Value, err: &Error) -> Rejection {
-    Rejection { index, instance_id: instance_id_of(item), field: err.field.clone(), reason: err.to_string() }
+/// `validatePings` over JSON values.
+pub fn validate(pings: &Value) -> Result<Validation> {
+    if !pings.is_array() {
+        return Err(Error::new("pings", format!("must be an array, got {}", input::kind(pings))));
+    }
+    validate_array_text(&pings.to_string())
 }
 
-/// The sender's `instanceId` for a rejection, if it is a string (cut to the column size).
-fn instance_id_of(value: &Value) -> Option<String> {
-    value.get("instanceId").and_then(Value::as_str).map(|s| s.chars().take(256).collect())
+struct ValidateAll<'o> {
+    out: &'o mut Validation,
 }
 
-/// `aggregateInstallations(pings, {activeWindowDays, asOf})`.
+impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of pings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let mut index = 0u64;
+        while let Some(read) = seq.next_element_seed(OnePing)? {
+            match read.ping {
+                Ok(p) => self.out.valid.push(ValidPing { index, ping: p.into_owned().normalised() }),
+                Err(err) => self.out.rejected.push(rejection(index, read.instance_id, &err)),
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
+
+/// `aggregateInstallations(pings, {activeWindowDays, asOf})` over JSON values.
 pub fn aggregate(pings: &Value, options: Option<&Value>) -> Result<Report> {
     let options = ReportOptions::from_json(options)?;
-    let items = pings
-        .as_array()
-        .ok_or_else(|| Error::new("pings", format!("must be an array, got {}", input::kind(pings))))?;
     let mut ledger = Ledger::new();
-    for item in items {
-        ledger.ingest(item);
-    }
+    ledger.ingest_batch(pings)?;
     ledger.report(options)
 }
 
-/// Interns names so the per-day sweep works on small integer ids.
-#[derive(Default)]
-struct Names {
-    ids: HashMap<String, usize>,
-    names: Vec<String>,
-}
-
-impl Names {
-    fn id(&mut self, name: &str) -> usize {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        self.names.push(name.to_string());
-        self.ids.insert(name.to_string(), self.names.len() - 1);
-        self.names.len() - 1
-    }
-}
 
 const DIMENSIONS: usize = 4; // driver, os, version, license
 
@@ -332,113 +529,123 @@ struct DayChanges {
     removed: u64,
     resurrected: u64,
     active: i64,
-    totals: Vec<(usize, i128)>,
-    dimensions: Vec<(usize, usize, i64)>,
+    /// (count name id, change)
+    totals: Vec<(u32, i128)>,
+    /// (dimension, value id, change)
+    dimensions: Vec<(u8, u32, i32)>,
 }
 
-/// Each ping p of an install with next ping q holds the install active, with p's data, on
-/// the days [p, min(q, p + W)). So every figure is a sum of intervals: add at the start,
-/// take away at the end, and sweep the days once.
-fn daily_figures(instances: &BTreeMap<String, BTreeMap<NaiveDate, DayPing>>, options: ReportOptions) -> Result<Vec<Day>> {
-    let w = Duration::days(options.active_window_days as i64);
-    let Some(first) = instances.values().filter_map(|d| d.keys().next()).min().copied() else {
-        return Ok(Vec::new());
-    };
-    let last = match options.as_of {
-        Some(d) => d,
-        None => instances.values().filter_map(|d| d.keys().next_back()).max().copied().unwrap_or(first),
-    };
-    if last < first {
-        return Ok(Vec::new());
-    }
-    let span = (last - first).num_days() + 1;
-    if span > MAX_REPORT_DAYS {
-        return Err(Error::new("asOf", format!("the report would span {span} days; at most {MAX_REPORT_DAYS}")));
-    }
-    let index = |d: NaiveDate| (d - first).num_days() as usize;
-    let mut changes = vec![DayChanges::default(); span as usize];
-    let mut count_names = Names::default();
-    let mut dimension_names: [Names; DIMENSIONS] = Default::default();
-
-    for days in instances.values() {
-        let pings: Vec<(&NaiveDate, &DayPing)> = days.range(..=last).collect();
-        for (i, (&day, p)) in pings.iter().enumerate() {
-            let start = index(day);
-            let next = pings.get(i + 1).map(|(d, _)| **d);
-            changes[start].pinged += 1;
-            if i == 0 {
-                changes[start].added += 1;
-            }
-            let lapses = day + w;
-            let end = match next {
-                Some(q) if q <= lapses => Some(q),
-                _ => {
-                    if lapses <= last {
-                        changes[index(lapses)].removed += 1;
-                    }
-                    if let Some(q) = next {
-                        changes[index(q)].resurrected += 1;
-                    }
-                    Some(lapses).filter(|d| *d <= last)
-                }
-            };
-            let dims = [&p.driver, &p.os, &p.version, &p.license];
-            let count_ids: Vec<(usize, i128)> = p.counts.iter().map(|(k, v)| (count_names.id(k), *v as i128)).collect();
-            let dim_ids: Vec<(usize, usize)> = dims.iter().enumerate().map(|(k, v)| (k, dimension_names[k].id(v))).collect();
-            changes[start].active += 1;
-            changes[start].totals.extend(count_ids.iter().copied());
-            changes[start].dimensions.extend(dim_ids.iter().map(|&(k, id)| (k, id, 1)));
-            if let Some(end) = end {
-                let e = &mut changes[index(end)];
-                e.active -= 1;
-                e.totals.extend(count_ids.iter().map(|&(k, v)| (k, -v)));
-                e.dimensions.extend(dim_ids.iter().map(|&(k, id)| (k, id, -1)));
-            }
-        }
-    }
-
-    let hosted_id = count_names.ids.get("projects").copied();
-    let remote_id = count_names.ids.get("devices").copied();
-    // Running values; `None` until a name is first seen, so series start where data starts.
-    let mut totals: Vec<Option<i128>> = vec![None; count_names.names.len()];
-    let mut dimension_counts: Vec<Vec<Option<i64>>> = dimension_names.iter().map(|n| vec![None; n.names.len()]).collect();
-    let mut active: i64 = 0;
-    let mut out = Vec::with_capacity(span as usize);
-    for (offset, change) in changes.into_iter().enumerate() {
-        active += change.active;
-        for (k, delta) in change.totals {
-            *totals[k].get_or_insert(0) += delta;
-        }
-        for (dim, id, delta) in change.dimensions {
-            *dimension_counts[dim][id].get_or_insert(0) += delta;
-        }
-        let named_counts = |dim: usize| -> BTreeMap<String, u64> {
-            dimension_counts[dim]
-                .iter()
-                .enumerate()
-                .filter_map(|(id, c)| c.map(|c| (dimension_names[dim].names[id].clone(), c.max(0) as u64)))
-                .collect()
+impl Ledger {
+    /// Each ping p of an install with next ping q holds the install active, with p's data,
+    /// on the days [p, min(q, p + W)). So every figure is a sum of intervals: add at the
+    /// start, take away at the end, and sweep the days once.
+    fn daily_figures(&self, options: ReportOptions) -> Result<Vec<Day>> {
+        let w = options.active_window_days as i32;
+        let Some(first) = self.instances.values().filter_map(|i| i.days.first().map(|(d, _)| *d)).min() else {
+            return Ok(Vec::new());
         };
-        let total = |id: Option<usize>| id.and_then(|k| totals[k]).unwrap_or(0) as f64;
-        out.push(Day {
-            date: format_day(first + Duration::days(offset as i64)),
-            pinged: change.pinged,
-            active: active.max(0) as u64,
-            added: change.added,
-            removed: change.removed,
-            resurrected: change.resurrected,
-            hosted: total(hosted_id),
-            remote: total(remote_id),
-            totals: totals
-                .iter()
-                .enumerate()
-                .filter_map(|(k, v)| v.map(|v| (count_names.names[k].clone(), v as f64)))
-                .collect(),
-            by_driver: named_counts(0),
-            by_os: named_counts(1),
-            by_version: named_counts(2),
-            by_license: named_counts(3),
-        });
+        let last = match options.as_of {
+            Some(d) => day_number(d),
+            None => self.instances.values().filter_map(|i| i.days.last().map(|(d, _)| *d)).max().unwrap_or(first),
+        };
+        if last < first {
+            return Ok(Vec::new());
+        }
+        let span = (last - first) as i64 + 1;
+        if span > MAX_REPORT_DAYS {
+            return Err(Error::new("asOf", format!("the report would span {span} days; at most {MAX_REPORT_DAYS}")));
+        }
+        let index = |d: i32| (d - first) as usize;
+        let mut changes = vec![DayChanges::default(); span as usize];
+
+        for install in self.instances.values() {
+            let upto = install.days.partition_point(|(d, _)| *d <= last);
+            let pings = &install.days[..upto];
+            for (i, (day, p)) in pings.iter().enumerate() {
+                let start = index(*day);
+                let next = pings.get(i + 1).map(|(d, _)| *d);
+                changes[start].pinged += 1;
+                if i == 0 {
+                    changes[start].added += 1;
+                }
+                let lapses = day + w;
+                let end = match next {
+                    Some(q) if q <= lapses => Some(q),
+                    _ => {
+                        if lapses <= last {
+                            changes[index(lapses)].removed += 1;
+                        }
+                        if let Some(q) = next {
+                            changes[index(q)].resurrected += 1;
+                        }
+                        Some(lapses).filter(|d| *d <= last)
+                    }
+                };
+                let c = &mut changes[start];
+                c.active += 1;
+                c.totals.extend(p.counts.iter().map(|&(k, v)| (k, v as i128)));
+                c.dimensions.extend(p.dims.iter().enumerate().map(|(k, &id)| (k as u8, id, 1)));
+                if let Some(end) = end {
+                    let e = &mut changes[index(end)];
+                    e.active -= 1;
+                    e.totals.extend(p.counts.iter().map(|&(k, v)| (k, -(v as i128))));
+                    e.dimensions.extend(p.dims.iter().enumerate().map(|(k, &id)| (k as u8, id, -1)));
+                }
+            }
+        }
+
+        let names = self.names.names.len();
+        let hosted_id = self.names.ids.get("projects").copied();
+        let remote_id = self.names.ids.get("devices").copied();
+        // Running values; `None` until a name is first seen, so series start where data starts.
+        let mut totals: Vec<Option<i128>> = vec![None; names];
+        let mut dimension_counts: Vec<Vec<Option<i64>>> = vec![vec![None; names]; DIMENSIONS];
+        let mut seen_totals: Vec<u32> = Vec::new();
+        let mut seen_dims: [Vec<u32>; DIMENSIONS] = Default::default();
+        let mut active: i64 = 0;
+        let mut out = Vec::with_capacity(span as usize);
+        for (offset, change) in changes.into_iter().enumerate() {
+            active += change.active;
+            for (k, delta) in change.totals {
+                let slot = &mut totals[k as usize];
+                if slot.is_none() {
+                    seen_totals.push(k);
+                }
+                *slot.get_or_insert(0) += delta;
+            }
+            for (dim, id, delta) in change.dimensions {
+                let slot = &mut dimension_counts[dim as usize][id as usize];
+                if slot.is_none() {
+                    seen_dims[dim as usize].push(id);
+                }
+                *slot.get_or_insert(0) += delta as i64;
+            }
+            let named_counts = |dim: usize| -> BTreeMap<String, u64> {
+                seen_dims[dim]
+                    .iter()
+                    .map(|&id| (self.names.name(id).to_string(), dimension_counts[dim][id as usize].unwrap_or(0).max(0) as u64))
+                    .collect()
+            };
+            let total = |id: Option<u32>| id.and_then(|k| totals[k as usize]).unwrap_or(0) as f64;
+            out.push(Day {
+                date: format_day(day_of(first) + Duration::days(offset as i64)),
+                pinged: change.pinged,
+                active: active.max(0) as u64,
+                added: change.added,
+                removed: change.removed,
+                resurrected: change.resurrected,
+                hosted: total(hosted_id),
+                remote: total(remote_id),
+                totals: seen_totals
+                    .iter()
+                    .map(|&k| (self.names.name(k).to_string(), totals[k as usize].unwrap_or(0) as f64))
+                    .collect(),
+                by_driver: named_counts(0),
+                by_os: named_counts(1),
+                by_version: named_counts(2),
+                by_license: named_counts(3),
+            });
+        }
+        Ok(out)
     }
-    Ok(out)
 }

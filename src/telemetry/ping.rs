@@ -1,16 +1,24 @@
 //! One usage ping, as a FlowFuse install POSTs it (nested) or as the collector's `pings`
 //! table stores it (flat, dotted column names). Both shapes mean the same and normalise to
 //! the same `Ping`.
+//!
+//! Pings are read straight from JSON text by a streaming visitor that keeps only the fields
+//! the ledger uses (borrowed from the text where it can) and checks every key on the way:
+//! no tree of values is built, which is what makes a raw log of a million pings quick to
+//! read. Validation then runs on those fields, the same for every source.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
 
 use chrono::{DateTime, Utc};
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use crate::dates;
+use crate::dates::{self, TimeInput};
 use crate::error::{Error, Result};
-use crate::input::{self, MAX_SAFE_INTEGER};
+use crate::input::MAX_SAFE_INTEGER;
 
 /// `platform.counts.*`: every numeric key below it is summed over active installs.
 pub const COUNTS_PREFIX: &str = "platform.counts.";
@@ -28,6 +36,10 @@ const STRING_COLUMNS: [(&str, usize); 9] = [
     ("platform.license.id", 256),
     ("platform.license.type", 16),
 ];
+const DRIVER: usize = 6;
+const OS: usize = 5;
+const VERSION: usize = 1;
+const LICENSE: usize = 8;
 
 const MAX_INSTANCE_ID: usize = 256;
 
@@ -39,21 +51,72 @@ pub const FORBIDDEN_KEYS: [&str; 3] = ["__proto__", "constructor", "prototype"];
 
 pub const UNKNOWN: &str = "unknown";
 
-/// A valid ping, reduced to what the ledger needs.
+/// A leaf value of a ping, borrowed from the JSON text where possible.
+#[derive(Debug, Clone, PartialEq)]
+enum Leaf<'a> {
+    Null,
+    Bool,
+    Unsigned(u64),
+    Negative(i64),
+    Float(f64),
+    Text(Cow<'a, str>),
+    Array,
+}
+
+impl Leaf<'_> {
+    fn kind(&self) -> &'static str {
+        match self {
+            Leaf::Null => "null",
+            Leaf::Bool => "a boolean",
+            Leaf::Unsigned(_) | Leaf::Negative(_) | Leaf::Float(_) => "a number",
+            Leaf::Text(_) => "a string",
+            Leaf::Array => "an array",
+        }
+    }
+}
+
+/// A valid ping, its text borrowed from the input where it can be.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PingRef<'a> {
+    pub instance_id: Cow<'a, str>,
+    pub received_at: DateTime<Utc>,
+    /// `platform.config.driver`
+    pub driver: Cow<'a, str>,
+    /// `os.type`
+    pub os: Cow<'a, str>,
+    /// major.minor of `env.flowforge`
+    pub version: Cow<'a, str>,
+    /// `platform.license.type`
+    pub license: Cow<'a, str>,
+    /// Every `platform.counts.*` integer, keyed by the dotted path below `counts`, in the
+    /// order they came.
+    pub counts: Vec<(Cow<'a, str>, u64)>,
+}
+
+/// A valid ping, owned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ping {
     pub instance_id: String,
     pub received_at: DateTime<Utc>,
-    /// `platform.config.driver`
     pub driver: String,
-    /// `os.type`
     pub os: String,
-    /// major.minor of `env.flowforge`
     pub version: String,
-    /// `platform.license.type`
     pub license: String,
-    /// Every `platform.counts.*` integer, keyed by the dotted path below `counts`.
     pub counts: BTreeMap<String, u64>,
+}
+
+impl PingRef<'_> {
+    pub fn into_owned(self) -> Ping {
+        Ping {
+            instance_id: self.instance_id.into_owned(),
+            received_at: self.received_at,
+            driver: self.driver.into_owned(),
+            os: self.os.into_owned(),
+            version: self.version.into_owned(),
+            license: self.license.into_owned(),
+            counts: self.counts.into_iter().map(|(k, v)| (k.into_owned(), v)).collect(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -85,117 +148,446 @@ impl Ping {
     }
 }
 
-/// Flattens nested objects to dotted keys; a flat collector row passes through unchanged.
-fn flatten<'a>(prefix: &str, map: &'a Map<String, Value>, depth: usize, out: &mut Vec<(String, &'a Value)>) -> Result<()> {
-    for (key, value) in map {
-        let path = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        if key.split('.').any(|segment| FORBIDDEN_KEYS.contains(&segment)) {
-            return Err(Error::new(path, "is a reserved name and cannot be used as a key"));
-        }
-        match value {
-            Value::Object(inner) => {
-                if depth >= MAX_DEPTH {
-                    return Err(Error::new(path, format!("is nested more than {MAX_DEPTH} levels deep")));
-                }
-                flatten(&path, inner, depth + 1, out)?;
-            }
-            _ => out.push((path, value)),
-        }
-    }
-    Ok(())
+/// The fields of one ping the ledger uses, as read. A later occurrence of the same field
+/// (a flat key next to its nested twin) wins.
+#[derive(Default)]
+struct Fields<'a> {
+    instance_id: Option<Leaf<'a>>,
+    received_at: Option<Leaf<'a>>,
+    created_at: Option<Leaf<'a>>,
+    columns: [Option<Leaf<'a>>; 9],
+    counts: Vec<(Cow<'a, str>, Leaf<'a>)>,
+    /// The first problem met while reading keys (a reserved name, too deep).
+    problem: Option<Error>,
 }
 
-/// Major.minor of a FlowFuse version: `2.33.2` and `2.33.2-git` are `2.33`.
-pub fn major_minor(version: &str) -> Option<String> {
-    let mut parts = version.trim().trim_start_matches('v').split('.');
-    let major = parts.next().filter(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))?;
-    let minor = parts.next()?;
-    let minor_digits: &str = &minor[..minor.bytes().take_while(|b| b.is_ascii_digit()).count()];
-    if minor_digits.is_empty() {
+impl<'a> Fields<'a> {
+    /// `key` is the last key of `path`, borrowed from the text when it had no escapes.
+    fn keep(&mut self, path: &str, key: &Key<'a>, leaf: Leaf<'a>) {
+        match path {
+            "instanceId" => self.instance_id = Some(leaf),
+            "receivedAt" => self.received_at = Some(leaf),
+            "created_at" => self.created_at = Some(leaf),
+            _ => {
+                if let Some(name) = path.strip_prefix(COUNTS_PREFIX) {
+                    // `platform.counts.projects` nested: the name is the key itself, so it
+                    // can be borrowed; flat or deeper names are built once.
+                    let name: Cow<'a, str> = match key {
+                        Key::Borrowed(k) if *k == name => Cow::Borrowed(*k),
+                        Key::Borrowed(k) if k.len() > name.len() && k.ends_with(name) => Cow::Borrowed(&k[k.len() - name.len()..]),
+                        _ => Cow::Owned(name.to_string()),
+                    };
+                    match self.counts.iter_mut().find(|(k, _)| *k == name) {
+                        Some(slot) => slot.1 = leaf,
+                        None => self.counts.push((name, leaf)),
+                    }
+                } else if let Some(i) = column(path) {
+                    self.columns[i] = Some(leaf);
+                }
+            }
+        }
+    }
+}
+
+/// Whether a key, or a dotted part of it, is one of `FORBIDDEN_KEYS`. Called for every key
+/// of every ping, so the common case (no dot, not 9 or 11 long) is decided at once.
+pub fn is_reserved(key: &str) -> bool {
+    let reserved = |part: &str| matches!(part.len(), 9 | 11) && FORBIDDEN_KEYS.contains(&part);
+    if key.contains('.') {
+        key.split('.').any(reserved)
+    } else {
+        reserved(key)
+    }
+}
+
+/// The column of a collector's string field, by its dotted name.
+fn column(path: &str) -> Option<usize> {
+    Some(match path {
+        "ip" => 0,
+        "env.flowforge" => 1,
+        "env.nodejs" => 2,
+        "os.arch" => 3,
+        "os.release" => 4,
+        "os.type" => 5,
+        "platform.config.driver" => 6,
+        "platform.license.id" => 7,
+        "platform.license.type" => 8,
+        _ => return None,
+    })
+}
+
+/// An object key, borrowed from the JSON text unless it held escapes.
+enum Key<'a> {
+    Borrowed(&'a str),
+    Owned(String),
+}
+
+impl Key<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Key::Borrowed(s) => s,
+            Key::Owned(s) => s,
+        }
+    }
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Key<'de>, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
+        Ok(Key::Borrowed(v))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<Key<'de>, E> {
+        Ok(Key::Owned(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<Key<'de>, E> {
+        Ok(Key::Owned(v))
+    }
+}
+
+/// Serde visitor over one ping object: walks every key, keeps the fields above. The dotted
+/// path of the current key lives in one reused buffer.
+struct PingReader<'f, 'a> {
+    fields: &'f mut Fields<'a>,
+    path: &'f mut String,
+    depth: usize,
+}
+
+/// Stops the parse; the reason is in `Fields::problem`.
+const STOP: &str = "\u{0}stop";
+
+impl<'de, 'f> Visitor<'de> for PingReader<'f, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> std::result::Result<(), M::Error> {
+        let base = self.path.len();
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            self.path.truncate(base);
+            if base > 0 {
+                self.path.push('.');
+            }
+            self.path.push_str(key.as_str());
+            if is_reserved(key.as_str()) {
+                self.fields.problem = Some(Error::new(self.path.as_str(), "is a reserved name and cannot be used as a key"));
+                return Err(de::Error::custom(STOP));
+            }
+            map.next_value_seed(ValueReader { fields: &mut *self.fields, path: &mut *self.path, key: &key, depth: self.depth })?;
+        }
+        self.path.truncate(base);
+        Ok(())
+    }
+}
+
+/// Reads the value of one key: descends into objects, keeps leaves.
+struct ValueReader<'f, 'a> {
+    fields: &'f mut Fields<'a>,
+    path: &'f mut String,
+    key: &'f Key<'a>,
+    depth: usize,
+}
+
+impl<'de, 'f> DeserializeSeed<'de> for ValueReader<'f, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'f> ValueReader<'f, 'de> {
+    fn leaf<E>(self, leaf: Leaf<'de>) -> std::result::Result<(), E> {
+        self.fields.keep(self.path, self.key, leaf);
+        Ok(())
+    }
+}
+
+impl<'de, 'f> Visitor<'de> for ValueReader<'f, 'de> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Null)
+    }
+    fn visit_none<E>(self) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Null)
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Bool)
+    }
+    fn visit_u64<E>(self, v: u64) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Unsigned(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> std::result::Result<(), E> {
+        self.leaf(if v >= 0 { Leaf::Unsigned(v as u64) } else { Leaf::Negative(v) })
+    }
+    fn visit_f64<E>(self, v: f64) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Float(v))
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Text(Cow::Owned(v.to_string())))
+    }
+    fn visit_string<E>(self, v: String) -> std::result::Result<(), E> {
+        self.leaf(Leaf::Text(Cow::Owned(v)))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        // Arrays are leaves: nothing in them is used, and they are not descended into.
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        self.leaf(Leaf::Array)
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> std::result::Result<(), M::Error> {
+        if self.depth + 1 >= MAX_DEPTH {
+            self.fields.problem = Some(Error::new(self.path.as_str(), format!("is nested more than {MAX_DEPTH} levels deep")));
+            return Err(de::Error::custom(STOP));
+        }
+        PingReader { fields: self.fields, path: self.path, depth: self.depth + 1 }.visit_map(map)
+    }
+}
+
+/// Reads one ping from a deserializer positioned on it; `Err` when it is not an object or
+/// a key is refused. JSON syntax errors are the caller's.
+struct Root<'f, 'a> {
+    fields: &'f mut Fields<'a>,
+    path: &'f mut String,
+    kind: &'f mut Option<&'static str>,
+}
+
+impl<'de, 'f> DeserializeSeed<'de> for Root<'f, 'de> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, 'f> Visitor<'de> for Root<'f, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a ping object")
+    }
+    fn visit_map<M: MapAccess<'de>>(self, map: M) -> std::result::Result<(), M::Error> {
+        *self.kind = Some("an object");
+        PingReader { fields: self.fields, path: self.path, depth: 0 }.visit_map(map)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        *self.kind = Some("an array");
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> std::result::Result<(), E> {
+        *self.kind = Some("null");
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> std::result::Result<(), E> {
+        *self.kind = Some("a boolean");
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> std::result::Result<(), E> {
+        *self.kind = Some("a number");
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> std::result::Result<(), E> {
+        *self.kind = Some("a number");
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> std::result::Result<(), E> {
+        *self.kind = Some("a number");
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> std::result::Result<(), E> {
+        *self.kind = Some("a string");
+        Ok(())
+    }
+}
+
+/// One ping read from a deserializer: its outcome, and the `instanceId` it gave if it was
+/// a string (for naming a rejection).
+pub struct Read<'a> {
+    pub ping: Result<PingRef<'a>>,
+    pub instance_id: Option<String>,
+}
+
+/// Reads and validates the ping a deserializer is positioned on. A JSON syntax error is
+/// returned as `Err` so the caller can name the line or position.
+pub fn read<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Read<'de>, D::Error> {
+    let mut fields = Fields { counts: Vec::with_capacity(24), ..Fields::default() };
+    let mut path = String::with_capacity(64);
+    let mut kind = None;
+    let outcome = Root { fields: &mut fields, path: &mut path, kind: &mut kind }.deserialize(d);
+    if let Some(problem) = fields.problem.take() {
+        let instance_id = instance_id_text(&fields);
+        return Ok(Read { ping: Err(problem), instance_id });
+    }
+    outcome?;
+    if kind != Some("an object") {
+        let problem = Error::new("ping", format!("must be an object, got {}", kind.unwrap_or("nothing")));
+        return Ok(Read { ping: Err(problem), instance_id: None });
+    }
+    // The sender's id is only wanted to name a rejection: a valid ping carries it anyway.
+    let instance_id = instance_id_text(&fields);
+    let ping = validate(fields);
+    Ok(Read { instance_id: if ping.is_err() { instance_id } else { None }, ping })
+}
+
+fn instance_id_text(fields: &Fields) -> Option<String> {
+    match &fields.instance_id {
+        Some(Leaf::Text(s)) => Some(s.chars().take(MAX_INSTANCE_ID).collect()),
+        _ => None,
+    }
+}
+
+/// Reads one ping from its JSON text.
+pub fn parse(text: &str) -> Read<'_> {
+    parse_bytes(text.as_bytes())
+}
+
+/// Reads one ping from the UTF-8 bytes of its JSON text (a line of a raw log read as a
+/// buffer: no string is made of the whole file).
+pub fn parse_bytes(text: &[u8]) -> Read<'_> {
+    let mut d = serde_json::Deserializer::from_slice(text);
+    let not_json = |e: serde_json::Error| Read { ping: Err(Error::new("ping", format!("is not JSON: {e}"))), instance_id: None };
+    match read(&mut d) {
+        // A refused key stops the reading part-way: the rest of the text is not looked at.
+        Ok(r) if r.ping.is_err() => r,
+        Ok(r) => match d.end() {
+            Ok(()) => r,
+            Err(e) => not_json(e),
+        },
+        Err(e) => not_json(e),
+    }
+}
+
+/// Validates and normalises one ping given as a JSON value (tests, and callers that hold
+/// one already).
+pub fn normalise(value: &Value) -> Result<Ping> {
+    let text = value.to_string();
+    parse(&text).ping.map(PingRef::into_owned)
+}
+
+/// Major.minor of a FlowFuse version: `2.33.2` and `2.33.2-git` are `2.33`. It is always a
+/// slice of the text, so no string is made for it.
+pub fn major_minor(version: &str) -> Option<&str> {
+    let v = version.trim().trim_start_matches('v');
+    let major = v.bytes().take_while(|b| b.is_ascii_digit()).count();
+    if major == 0 || v.as_bytes().get(major) != Some(&b'.') {
         return None;
     }
-    Some(format!("{major}.{minor_digits}"))
+    let minor = v[major + 1..].bytes().take_while(|b| b.is_ascii_digit()).count();
+    if minor == 0 {
+        return None;
+    }
+    Some(&v[..major + 1 + minor])
 }
 
-fn count(field: &str, value: &Value) -> Result<Option<u64>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::Number(n) => match n.as_u64() {
-            Some(c) if (c as f64) <= MAX_SAFE_INTEGER => Ok(Some(c)),
-            _ => {
-                let x = n.as_f64().unwrap_or(f64::NAN);
-                let why = if x < 0.0 {
-                    "must not be negative"
-                } else if x.fract() != 0.0 {
-                    "must be a whole number"
-                } else {
-                    "must be at most 2^53 − 1"
-                };
-                Err(Error::new(field, format!("{why}, got {n}")))
-            }
-        },
-        other => Err(Error::new(field, format!("must be a non-negative integer, got {}", input::kind(other)))),
+/// A count: a whole number from 0 to 2^53 − 1, or null (absent). The error is the message;
+/// the caller names the field only when there is one.
+fn count(leaf: &Leaf) -> std::result::Result<Option<u64>, String> {
+    let fail = |why: &str, shown: String| Err(format!("{why}, got {shown}"));
+    match *leaf {
+        Leaf::Null => Ok(None),
+        Leaf::Unsigned(c) if (c as f64) <= MAX_SAFE_INTEGER => Ok(Some(c)),
+        Leaf::Unsigned(c) => fail("must be at most 2^53 − 1", c.to_string()),
+        Leaf::Negative(c) => fail("must not be negative", c.to_string()),
+        Leaf::Float(x) if x < 0.0 => fail("must not be negative", x.to_string()),
+        Leaf::Float(x) if x.fract() != 0.0 => fail("must be a whole number", x.to_string()),
+        Leaf::Float(x) if x > MAX_SAFE_INTEGER => fail("must be at most 2^53 − 1", x.to_string()),
+        Leaf::Float(x) => Ok(Some(x as u64)),
+        ref other => Err(format!("must be a non-negative integer, got {}", other.kind())),
     }
 }
 
-/// Validates and normalises one ping. The error names the first field that is wrong.
-pub fn normalise(value: &Value) -> Result<Ping> {
-    let map = input::object("ping", value)?;
-    let mut fields = Vec::with_capacity(32);
-    flatten("", map, 0, &mut fields)?;
-    let get = |name: &str| fields.iter().rev().find(|(k, _)| k == name).map(|(_, v)| *v);
-
-    let instance_id = match get("instanceId") {
-        Some(Value::String(s)) if !s.is_empty() && s.chars().count() <= MAX_INSTANCE_ID => s.clone(),
-        Some(Value::String(s)) if s.is_empty() => return Err(Error::new("instanceId", "must not be empty")),
-        Some(Value::String(_)) => {
+/// The rules of DESIGN.md, in a fixed order so the same ping always names the same field.
+fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
+    let Fields { instance_id, received_at, created_at, columns, counts, .. } = fields;
+    let instance_id = match instance_id {
+        Some(Leaf::Text(s)) if s.is_empty() => return Err(Error::new("instanceId", "must not be empty")),
+        Some(Leaf::Text(s)) if s.chars().count() > MAX_INSTANCE_ID => {
             return Err(Error::new("instanceId", format!("must be at most {MAX_INSTANCE_ID} characters")))
         }
-        None | Some(Value::Null) => return Err(Error::new("instanceId", "is required")),
-        Some(other) => return Err(Error::new("instanceId", format!("must be a string, got {}", input::kind(other)))),
+        Some(Leaf::Text(s)) => s,
+        None | Some(Leaf::Null) => return Err(Error::new("instanceId", "is required")),
+        Some(other) => return Err(Error::new("instanceId", format!("must be a string, got {}", other.kind()))),
     };
 
-    let (time_field, time) = match (get("receivedAt"), get("created_at")) {
-        (Some(t), _) if !t.is_null() => ("receivedAt", t),
-        (_, Some(t)) if !t.is_null() => ("created_at", t),
+    let (time_field, time) = match (received_at, created_at) {
+        (Some(t), _) if t != Leaf::Null => ("receivedAt", t),
+        (_, Some(t)) if t != Leaf::Null => ("created_at", t),
         _ => return Err(Error::new("receivedAt", "is required (or created_at)")),
     };
-    let received_at = dates::parse_instant(time_field, input::time_input(time_field, time)?)?;
-
-    for (column, limit) in STRING_COLUMNS {
-        match get(column) {
-            None | Some(Value::Null) => {}
-            Some(Value::String(s)) if s.chars().count() <= limit => {}
-            Some(Value::String(_)) => return Err(Error::new(column, format!("must be at most {limit} characters"))),
-            Some(other) => return Err(Error::new(column, format!("must be a string, got {}", input::kind(other)))),
+    let received_at = match &time {
+        Leaf::Text(s) => dates::parse_instant(time_field, TimeInput::Text(s))?,
+        Leaf::Unsigned(n) => dates::parse_instant(time_field, TimeInput::EpochMs(*n as f64))?,
+        Leaf::Negative(n) => dates::parse_instant(time_field, TimeInput::EpochMs(*n as f64))?,
+        Leaf::Float(x) => dates::parse_instant(time_field, TimeInput::EpochMs(*x))?,
+        other => {
+            return Err(Error::new(time_field, format!("must be a date string or epoch milliseconds, got {}", other.kind())))
         }
-    }
-    let text = |name: &str| match get(name) {
-        Some(Value::String(s)) if !s.trim().is_empty() => Some(s.as_str()),
-        _ => None,
     };
 
-    let mut counts = BTreeMap::new();
-    for (key, value) in &fields {
-        if let Some(name) = key.strip_prefix(COUNTS_PREFIX) {
-            if name.is_empty() || name.split('.').any(str::is_empty) {
-                return Err(Error::new(key.as_str(), "is not a valid count name"));
-            }
-            if let Some(c) = count(key, value)? {
-                counts.insert(name.to_string(), c);
+    let mut columns = columns;
+    for (i, (column, limit)) in STRING_COLUMNS.iter().enumerate() {
+        match &columns[i] {
+            None | Some(Leaf::Null) => {}
+            Some(Leaf::Text(s)) if s.chars().count() <= *limit => {}
+            Some(Leaf::Text(_)) => return Err(Error::new(*column, format!("must be at most {limit} characters"))),
+            Some(other) => return Err(Error::new(*column, format!("must be a string, got {}", other.kind()))),
+        }
+    }
+    // Dimension values become keys of the report's maps (`byDriver`): a reserved name there
+    // would be dropped or worse by a JavaScript object.
+    for i in [DRIVER, OS, LICENSE] {
+        if let Some(Leaf::Text(s)) = &columns[i] {
+            if FORBIDDEN_KEYS.contains(&s.as_ref()) {
+                return Err(Error::new(STRING_COLUMNS[i].0, "is a reserved name and cannot be a value here"));
             }
         }
     }
+    let mut text = |i: usize| -> Option<Cow<'_, str>> {
+        match columns[i].take() {
+            Some(Leaf::Text(s)) if !s.trim().is_empty() => Some(s),
+            _ => None,
+        }
+    };
+    let driver = text(DRIVER).unwrap_or(Cow::Borrowed(UNKNOWN));
+    let os = text(OS).unwrap_or(Cow::Borrowed(UNKNOWN));
+    let version = match text(VERSION) {
+        Some(Cow::Borrowed(v)) => major_minor(v).map(Cow::Borrowed),
+        Some(Cow::Owned(v)) => major_minor(&v).map(|m| Cow::Owned(m.to_string())),
+        None => None,
+    }
+    .unwrap_or(Cow::Borrowed(UNKNOWN));
+    let license = text(LICENSE).unwrap_or(Cow::Borrowed(UNKNOWN));
 
-    Ok(Ping {
-        instance_id,
-        received_at,
-        driver: text("platform.config.driver").unwrap_or(UNKNOWN).to_string(),
-        os: text("os.type").unwrap_or(UNKNOWN).to_string(),
-        version: text("env.flowforge").and_then(major_minor).unwrap_or_else(|| UNKNOWN.to_string()),
-        license: text("platform.license.type").unwrap_or(UNKNOWN).to_string(),
-        counts,
-    })
+    let mut kept = Vec::with_capacity(counts.len());
+    for (name, leaf) in counts {
+        if name.is_empty() || name.split('.').any(str::is_empty) {
+            return Err(Error::new(format!("{COUNTS_PREFIX}{name}"), "is not a valid count name"));
+        }
+        match count(&leaf) {
+            Ok(Some(c)) => kept.push((name, c)),
+            Ok(None) => {}
+            Err(message) => return Err(Error::new(format!("{COUNTS_PREFIX}{name}"), message)),
+        }
+    }
+
+    Ok(PingRef { instance_id, received_at, driver, os, version, license, counts: kept })
 }
 
 #[cfg(test)]
@@ -260,11 +652,22 @@ mod tests {
     }
 
     #[test]
+    fn the_column_lookup_matches_the_column_table() {
+        for (i, (name, _)) in STRING_COLUMNS.iter().enumerate() {
+            assert_eq!(column(name), Some(i), "{name}");
+        }
+        assert_eq!(column("os"), None);
+        assert!(is_reserved("__proto__") && is_reserved("a.constructor.b") && is_reserved("prototype"));
+        assert!(!is_reserved("projects") && !is_reserved("platform.counts.projects") && !is_reserved("constructors"));
+    }
+
+    #[test]
     fn versions_reduce_to_major_minor() {
-        assert_eq!(major_minor("2.33.2").as_deref(), Some("2.33"));
-        assert_eq!(major_minor("2.33.2-git").as_deref(), Some("2.33"));
-        assert_eq!(major_minor("1.5").as_deref(), Some("1.5"));
-        assert_eq!(major_minor("v2.10.0").as_deref(), Some("2.10"));
+        assert_eq!(major_minor("2.33.2"), Some("2.33"));
+        assert_eq!(major_minor("2.33.2-git"), Some("2.33"));
+        assert_eq!(major_minor("1.5"), Some("1.5"));
+        assert_eq!(major_minor("v2.10.0"), Some("2.10"));
+        assert_eq!(major_minor("2.x"), None);
         assert_eq!(major_minor("nightly"), None);
         assert_eq!(major_minor("2"), None);
     }
