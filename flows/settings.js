@@ -1,7 +1,51 @@
 // Node-RED settings for the Product Metrics Dashboard (copied into the user directory by
 // scripts/userdir.js). Bound to loopback by default: the editor has no login.
+const crypto = require('node:crypto')
+const fs = require('node:fs')
+const path = require('node:path')
+
 const PING_PATH = '/ping'
 const PING_MAX_BYTES = 64 * 1024
+// Pings a source may send a minute (a FlowFuse install sends one a day, plus one per
+// restart); 0 turns the limit off. The ping endpoint faces the internet.
+const PING_RATE_PER_MINUTE = process.env.PING_RATE_PER_MINUTE === undefined ? 60 : Number(process.env.PING_RATE_PER_MINUTE)
+
+/**
+ * FlowFuse's collector promises to store only a hash of the sender's IP. The hash is salted
+ * (a secret made once per user directory, or PING_IP_SALT) so it cannot be reversed by
+ * hashing every IPv4 address.
+ */
+function ipSalt () {
+    if (process.env.PING_IP_SALT) return process.env.PING_IP_SALT
+    const file = path.join(__dirname, '.ping-ip-salt')
+    try {
+        return fs.readFileSync(file, 'utf8').trim()
+    } catch (_) {
+        const salt = crypto.randomBytes(32).toString('hex')
+        fs.writeFileSync(file, salt + '\n', { mode: 0o600 })
+        return salt
+    }
+}
+const IP_SALT = ipSalt()
+
+function hashIp (ip) {
+    return crypto.createHmac('sha256', IP_SALT).update(String(ip)).digest('base64')
+}
+
+/** Fixed one-minute windows per source; the table is cleared if a flood fills it. */
+const windows = new Map()
+function overRate (source) {
+    if (!PING_RATE_PER_MINUTE) return false
+    const minute = Math.floor(Date.now() / 60000)
+    const w = windows.get(source)
+    if (!w || w.minute !== minute) {
+        if (windows.size > 100000) windows.clear()
+        windows.set(source, { minute, count: 1 })
+        return false
+    }
+    w.count += 1
+    return w.count > PING_RATE_PER_MINUTE
+}
 
 /**
  * The collector flow answers like FlowFuse's own collector, including for bodies that are
@@ -11,6 +55,14 @@ const PING_MAX_BYTES = 64 * 1024
  */
 function pingBody (req, res, next) {
     if (req.method !== 'POST' || req.path !== PING_PATH || req._body) return next()
+    // Only the salted hash travels on: the flow never sees the address itself.
+    const source = hashIp(req.socket.remoteAddress)
+    req.pingSource = source
+    if (overRate(source)) {
+        req.resume()
+        res.set('Retry-After', '60')
+        return res.status(429).json({ status: 'error', error: `Too many pings from this address: at most ${PING_RATE_PER_MINUTE} a minute` })
+    }
     const declared = Number(req.headers['content-length'] || 0)
     const tooLarge = () => {
         res.status(413).json({ status: 'error', error: `Payload too large: at most ${PING_MAX_BYTES} bytes` })

@@ -241,13 +241,24 @@ impl History {
         weekly::week_on_week(points, Options { aggregate, as_of: options.as_of, average_weeks: Some(options.average_weeks) })
     }
 
+    /// Every metric's series from one pass over the snapshots (a report of hundreds of
+    /// metrics over years would otherwise look each one up in every snapshot).
+    fn all_series(&self, as_of: Option<NaiveDate>) -> BTreeMap<&str, Vec<(NaiveDate, f64)>> {
+        let mut series: BTreeMap<&str, Vec<(NaiveDate, f64)>> = BTreeMap::new();
+        for (date, metrics) in self.snapshots.iter().filter(|(d, _)| as_of.is_none_or(|a| **d <= a)) {
+            for (name, value) in metrics {
+                series.entry(name.as_str()).or_default().push((*date, *value));
+            }
+        }
+        series
+    }
+
     pub fn report(&self, options: &ReportOptions) -> HistoryReport {
         let last_date = self.snapshots.keys().filter(|d| options.as_of.is_none_or(|a| **d <= a)).next_back().copied();
         let metrics = self
-            .metric_names()
+            .all_series(options.as_of)
             .into_iter()
-            .filter_map(|metric| {
-                let series = self.series(&metric, options.as_of);
+            .filter_map(|(metric, series)| {
                 let (&(first, _), &(latest_date, latest)) = (series.first()?, series.last()?);
                 let previous = series
                     .iter()
@@ -255,7 +266,7 @@ impl History {
                     .nth(1)
                     .filter(|(d, _)| *d == latest_date - Duration::days(1))
                     .map(|(_, v)| *v);
-                let aggregate = options.aggregate(&metric);
+                let aggregate = options.aggregate(metric);
                 let weeks = self.weekly(&series, aggregate, options);
                 Some(MetricRow {
                     aggregate: if aggregate == Aggregate::Sum { "sum" } else { "last" },
@@ -268,7 +279,7 @@ impl History {
                     rating: weeks.summary.rating,
                     average_growth: weeks.summary.average_growth,
                     ended: Some(latest_date) != last_date,
-                    metric,
+                    metric: metric.to_string(),
                 })
             })
             .collect();

@@ -7,7 +7,7 @@ use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::telemetry::dashboard;
+use crate::telemetry::{dashboard, ping};
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
 use crate::{demo, growth, input, weekly, Error};
@@ -87,7 +87,12 @@ fn json_text(field: &str, value: &JsValue) -> Result<String, JsValue> {
         return Err(js_error(Error::new(field, "is required")));
     }
     js_sys::JSON::stringify(value)
-        .map_err(|e| js_error(Error::new(field, format!("cannot be read as JSON: {}", describe(&e)))))?
+        .map_err(|e| {
+            // V8 gives up on deep nesting with a stack overflow: say what it means.
+            let why = describe(&e);
+            let why = if why.contains("call stack") { "is nested too deeply to read".to_string() } else { format!("cannot be read as JSON: {why}") };
+            js_error(Error::new(field, why))
+        })?
         .as_string()
         .ok_or_else(|| js_error(Error::new(field, "cannot be read as JSON")))
 }
@@ -120,30 +125,76 @@ fn for_each_chunk(
 }
 
 fn ingest_chunks(ledger: &mut Ledger, pings: &JsValue) -> Result<ledger::BatchOutcome, JsValue> {
+    let array = pings_array(pings)?;
     let mut outcome = ledger::BatchOutcome::default();
-    for_each_chunk(pings_array(pings)?, |text, offset| {
-        let part = ledger.ingest_array_text(text).map_err(js_error)?;
-        outcome.absorb(part, offset);
-        Ok(())
-    })?;
+    let length = array.length();
+    let mut start = 0;
+    while start < length {
+        let end = (start + PINGS_PER_CHUNK).min(length);
+        let chunk = json_text("pings", &array.slice(start, end)).and_then(|text| ledger.ingest_array_text(&text).map_err(js_error));
+        match chunk {
+            Ok(part) => outcome.absorb(part, start as u64),
+            // A ping too deep for JSON.stringify or the reader fails its whole chunk, and
+            // nothing of that chunk was kept: go ping by ping so only that one is refused.
+            Err(_) => {
+                for i in start..end {
+                    let item = array.get(i);
+                    let (result, instance_id) = match json_text("ping", &item) {
+                        Ok(text) => ledger.offer(ping::parse(&text)),
+                        Err(e) => {
+                            let err = error_of(&e, "ping");
+                            let id = js_sys::Reflect::get(&item, &"instanceId".into()).ok().and_then(|v| v.as_string());
+                            ledger.refuse(id.clone(), &err);
+                            (Outcome::Rejected(err), id)
+                        }
+                    };
+                    let mut one = ledger::BatchOutcome::default();
+                    one.record(0, result, instance_id);
+                    outcome.absorb(one, i as u64);
+                }
+            }
+        }
+        start = end;
+    }
     Ok(outcome)
+}
+
+/// The core error a JS error stands for (its `field` and message).
+fn error_of(e: &JsValue, default_field: &str) -> Error {
+    let field = js_sys::Reflect::get(e, &"field".into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| default_field.to_string());
+    let message = describe(e);
+    let message = message.strip_prefix(&format!("{field}: ")).map(str::to_string).unwrap_or(message);
+    Error::new(field, message)
+}
+
+/// `now` from an options object: epoch milliseconds, if given.
+fn now_option(options: &Value) -> Result<Option<i64>, JsValue> {
+    match options.get("now") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => Ok(Some(input::finite("now", Some(v)).map_err(js_error)? as i64)),
+    }
 }
 
 #[wasm_bindgen(js_name = aggregateInstallations)]
 pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let options = from_js("options", options)?;
+    let now = now_option(&options)?;
     let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
     let mut ledger = Ledger::new();
+    ledger.set_now(now);
     ingest_chunks(&mut ledger, &pings)?;
     to_js(&ledger.report(options).map_err(js_error)?)
 }
 
 /// Checks pings without keeping them: `{valid: [{index, ping}], rejected: [...]}`.
+/// Options: `{now}` (epoch ms): pings dated more than a day after it are rejected.
 #[wasm_bindgen(js_name = validatePings)]
-pub fn validate_pings(pings: JsValue) -> Result<JsValue, JsValue> {
+pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let options = from_js("options", options)?;
+    let now = now_option(&options)?;
     let mut validation = ledger::Validation::default();
     for_each_chunk(pings_array(&pings)?, |text, offset| {
-        validation.absorb(ledger::validate_array_text(text).map_err(js_error)?, offset);
+        validation.absorb(ledger::validate_array_text(text, now).map_err(js_error)?, offset);
         Ok(())
     })?;
     to_js(&validation)
@@ -206,6 +257,13 @@ impl InstallationLedger {
 
     /// Offers the lines of an NDJSON raw log; returns the batch outcome (rejections by
     /// line index, from 0).
+    /// "Now" for the pings offered next (epoch ms): one dated more than a day later is
+    /// refused. Pass `Date.now()`; the core never reads the clock.
+    #[wasm_bindgen(js_name = setNow)]
+    pub fn set_now(&mut self, now_ms: f64) {
+        self.inner.set_now(now_ms.is_finite().then_some(now_ms as i64));
+    }
+
     #[wasm_bindgen(js_name = ingestNdjson)]
     pub fn ingest_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
         // A Buffer (a file as read) is copied in as it is; a string has to be encoded first.

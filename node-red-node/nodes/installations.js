@@ -2,11 +2,29 @@
 // Pings in (one, an array such as database rows); on demand (msg.topic "report") or shortly
 // after new pings, the Telemetry Data Dashboard's report, charts, table and KPIs out.
 const fs = require('node:fs/promises')
+const fsSync = require('node:fs')
 const path = require('node:path')
 const core = require('../lib/core')
 const { formatRate, formatValue } = require('../lib/format')
 const { onInput } = require('../lib/node-input')
 const { storedState } = require('../lib/stored-state')
+
+/** Ends the raw log with a newline if a crash left its last line half written. */
+function closeTornLine (file) {
+    let handle
+    try {
+        handle = fsSync.openSync(file, 'r+')
+        const size = fsSync.fstatSync(handle).size
+        if (size === 0) return
+        const last = Buffer.alloc(1)
+        fsSync.readSync(handle, last, 0, 1, size - 1)
+        if (last[0] !== 0x0a) fsSync.writeSync(handle, '\n', size)
+    } catch (err) {
+        if (err.code !== 'ENOENT') throw err
+    } finally {
+        if (handle !== undefined) fsSync.closeSync(handle)
+    }
+}
 
 function signed (x) {
     return typeof x === 'number' ? (x > 0 ? '+' : '') + formatValue(x) : '–'
@@ -80,24 +98,27 @@ module.exports = function (RED) {
         async function rebuild (msg) {
             const file = msg.filename || config.logFile
             if (typeof msg.payload !== 'string' && !file) throw new Error('rebuild: no raw log given (msg.filename or the Raw log setting)')
-            const text = typeof msg.payload === 'string' ? msg.payload : await fs.readFile(logPath(file), 'utf8')
+            // Read as a Buffer: the core takes the bytes as they are, no string of the whole file.
+            const text = typeof msg.payload === 'string' ? msg.payload : await fs.readFile(logPath(file))
             const fresh = new core.InstallationLedger(null)
+            fresh.setNow(Date.now())
             const outcome = fresh.ingestNdjson(text)
             await state.replace(fresh)
             return [...reportMessages(msg.asOf), outcome.rejected.length ? { topic: 'rejected', payload: outcome.rejected } : null]
         }
 
-        // A fresh ledger next to an existing raw log (a new instance, or the demo data) is
-        // built from the log once, so nothing the collector accepted is left out.
+        // With a raw log, the log is the source of truth: the ledger is built from it on start,
+        // so a crash between a ping's 200 and the next save of the ledger loses nothing. A
+        // line torn by a crash mid-append is closed first, so the next ping starts its own line.
         if (config.rebuildOnStart && config.logFile) {
+            closeTornLine(logPath(config.logFile))
             state.ready.then(async () => {
-                if (state.get().installations > 0) return
                 try {
                     await fs.access(logPath(config.logFile))
                 } catch (_) {
                     return
                 }
-                node.status({ fill: 'blue', shape: 'ring', text: 'rebuilding from the raw log' })
+                node.status({ fill: 'blue', shape: 'ring', text: 'building from the raw log' })
                 const outputs = await rebuild({})
                 node.status({ fill: 'green', shape: 'dot', text: `${state.get().installations} installs` })
                 node.send(outputs)
@@ -116,6 +137,8 @@ module.exports = function (RED) {
             }
             if (msg.topic === 'rebuild') return rebuild(msg)
             const ledger = state.get()
+            // The core never reads the clock: pings dated after "now" (plus a day) are refused.
+            ledger.setNow(Date.now())
             let rejected = []
             if (Array.isArray(msg.payload)) {
                 rejected = ledger.ingestMany(msg.payload).rejected

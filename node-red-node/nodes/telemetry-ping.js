@@ -27,7 +27,17 @@ module.exports = function (RED) {
             const batch = Array.isArray(given)
             const now = new Date().toISOString()
             const pings = (batch ? given : [given]).map(p => stamp(p, now))
-            const result = core.validatePings(pings)
+            // The core never reads the clock: a ping dated more than a day after now is refused.
+            let result
+            try {
+                result = core.validatePings(pings, { now: Date.now() })
+            } catch (err) {
+                // A single ping the core cannot even read (nested beyond any limit) is a
+                // rejected ping like any other, not a failure of the node.
+                if (batch) throw err
+                const instanceId = pings[0] && typeof pings[0].instanceId === 'string' ? pings[0].instanceId : null
+                result = { valid: [], rejected: [{ index: 0, instanceId, field: err.field || 'ping', reason: err.message }] }
+            }
             accepted += result.valid.length
             rejected += result.rejected.length
             const rejections = result.rejected.map(r => ({ ...r, ping: pings[r.index] }))

@@ -83,6 +83,8 @@ pub struct Rejection {
 
 #[derive(Debug, Clone, Default)]
 pub struct Ledger {
+    /// The caller's clock (epoch ms), if given: pings dated after it are refused. Not saved.
+    now: Option<i64>,
     names: Names,
     instances: FxHashMap<Box<str>, Install>,
     accepted: u64,
@@ -169,7 +171,8 @@ impl BatchOutcome {
         self.rejected.extend(part.rejected.into_iter().map(|r| Rejection { index: r.index + offset, ..r }));
     }
 
-    fn count(&mut self, index: u64, outcome: Outcome, instance_id: Option<String>) {
+    /// Counts what happened to the ping at `index` of this batch.
+    pub fn record(&mut self, index: u64, outcome: Outcome, instance_id: Option<String>) {
         match outcome {
             Outcome::Accepted { duplicate } => {
                 self.accepted += 1;
@@ -197,10 +200,16 @@ impl Ledger {
         Ledger::default()
     }
 
+    /// Sets "now" (epoch ms) for the pings offered from here on: a ping dated more than a
+    /// day after it is refused. The core never reads the clock itself.
+    pub fn set_now(&mut self, now_ms: Option<i64>) {
+        self.now = now_ms;
+    }
+
     /// Offers one ping given as JSON text.
     pub fn ingest_text(&mut self, text: &str) -> Outcome {
         let read = ping::parse(text);
-        self.accept(read).0
+        self.offer(read).0
     }
 
     /// Offers one ping given as a JSON value.
@@ -209,9 +218,15 @@ impl Ledger {
     }
 
     /// Keeps a valid ping (replacing an earlier ping of the same install on the same day),
-    /// or counts an invalid one and keeps its reason.
-    fn accept(&mut self, read: Read<'_>) -> (Outcome, Option<String>) {
+    /// or counts an invalid one and keeps its reason. Returns the sender's id of a rejection.
+    pub fn offer(&mut self, mut read: Read<'_>) -> (Outcome, Option<String>) {
         self.offered += 1;
+        if let (Ok(p), Some(now)) = (&read.ping, self.now) {
+            if let Err(e) = ping::check_not_future(p, now) {
+                read.instance_id = Some(p.instance_id.to_string());
+                read.ping = Err(e);
+            }
+        }
         match read.ping {
             Ok(p) => (Outcome::Accepted { duplicate: self.insert(p) }, read.instance_id),
             Err(err) => {
@@ -219,6 +234,12 @@ impl Ledger {
                 (Outcome::Rejected(err), read.instance_id)
             }
         }
+    }
+
+    /// Counts a ping that could not even be read as JSON (by the caller), as a rejection.
+    pub fn refuse(&mut self, instance_id: Option<String>, err: &Error) {
+        self.offered += 1;
+        self.record_rejection(instance_id, err);
     }
 
     /// Counts a rejection of the ping just offered and keeps its reason (up to a bound).
@@ -304,8 +325,8 @@ impl Ledger {
                     read.ping = Err(Error::new(format!("line {}", n + 1), e.message.clone()));
                 }
             }
-            let (result, instance_id) = self.accept(read);
-            outcome.count(n as u64, result, instance_id);
+            let (result, instance_id) = self.offer(read);
+            outcome.record(n as u64, result, instance_id);
         }
         outcome
     }
@@ -428,11 +449,15 @@ impl<'de, 'l> Visitor<'de> for ArrayOfPings<'l> {
         f.write_str("an array of pings")
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let mut index = 0u64;
+        // Read the whole array before keeping anything: if the text turns out not to be
+        // JSON part-way, nothing of it has been counted and the caller can go ping by ping.
+        let mut reads = Vec::new();
         while let Some(read) = seq.next_element_seed(OnePing)? {
-            let (result, instance_id) = self.ledger.accept(read);
-            self.outcome.count(index, result, instance_id);
-            index += 1;
+            reads.push(read);
+        }
+        for (index, read) in reads.into_iter().enumerate() {
+            let (result, instance_id) = self.ledger.offer(read);
+            self.outcome.record(index as u64, result, instance_id);
         }
         Ok(())
     }
@@ -472,10 +497,10 @@ impl Validation {
 
 /// `validatePings(pings)` over the text of a JSON array: checks a batch without keeping
 /// anything; one bad ping never stops the others.
-pub fn validate_array_text(text: &str) -> Result<Validation> {
+pub fn validate_array_text(text: &str, now: Option<i64>) -> Result<Validation> {
     let mut out = Validation::default();
     let mut d = serde_json::Deserializer::from_str(text);
-    let streamed = d.deserialize_seq(ValidateAll { out: &mut out });
+    let streamed = d.deserialize_seq(ValidateAll { out: &mut out, now });
     streamed.and_then(|()| d.end()).map_err(|e| Error::new("pings", format!("must be a JSON array of pings: {e}")))?;
     Ok(out)
 }
@@ -485,11 +510,12 @@ pub fn validate(pings: &Value) -> Result<Validation> {
     if !pings.is_array() {
         return Err(Error::new("pings", format!("must be an array, got {}", input::kind(pings))));
     }
-    validate_array_text(&pings.to_string())
+    validate_array_text(&pings.to_string(), None)
 }
 
 struct ValidateAll<'o> {
     out: &'o mut Validation,
+    now: Option<i64>,
 }
 
 impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
@@ -500,9 +526,14 @@ impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let mut index = 0u64;
         while let Some(read) = seq.next_element_seed(OnePing)? {
-            match read.ping {
+            let checked = match (read.ping, self.now) {
+                (Ok(p), Some(now)) => ping::check_not_future(&p, now).map(|()| p),
+                (other, _) => other,
+            };
+            let instance_id = read.instance_id;
+            match checked {
                 Ok(p) => self.out.valid.push(ValidPing { index, ping: p.into_owned().normalised() }),
-                Err(err) => self.out.rejected.push(rejection(index, read.instance_id, &err)),
+                Err(err) => self.out.rejected.push(rejection(index, instance_id, &err)),
             }
             index += 1;
         }

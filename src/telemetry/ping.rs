@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use chrono::{DateTime, Utc};
-use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -61,6 +61,8 @@ enum Leaf<'a> {
     Float(f64),
     Text(Cow<'a, str>),
     Array,
+    /// An object where a single value belongs (`instanceId: {…}`).
+    Object,
 }
 
 impl Leaf<'_> {
@@ -71,6 +73,7 @@ impl Leaf<'_> {
             Leaf::Unsigned(_) | Leaf::Negative(_) | Leaf::Float(_) => "a number",
             Leaf::Text(_) => "a string",
             Leaf::Array => "an array",
+            Leaf::Object => "an object",
         }
     }
 }
@@ -264,9 +267,6 @@ struct PingReader<'f, 'a> {
     depth: usize,
 }
 
-/// Stops the parse; the reason is in `Fields::problem`.
-const STOP: &str = "\u{0}stop";
-
 impl<'de, 'f> Visitor<'de> for PingReader<'f, 'de> {
     type Value = ();
 
@@ -277,6 +277,12 @@ impl<'de, 'f> Visitor<'de> for PingReader<'f, 'de> {
     fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> std::result::Result<(), M::Error> {
         let base = self.path.len();
         while let Some(key) = map.next_key_seed(KeySeed)? {
+            // Once a key is refused the rest is only read past, so the text stays in step
+            // (the next ping of a batch starts where it should).
+            if self.fields.problem.is_some() {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            }
             self.path.truncate(base);
             if base > 0 {
                 self.path.push('.');
@@ -284,7 +290,8 @@ impl<'de, 'f> Visitor<'de> for PingReader<'f, 'de> {
             self.path.push_str(key.as_str());
             if is_reserved(key.as_str()) {
                 self.fields.problem = Some(Error::new(self.path.as_str(), "is a reserved name and cannot be used as a key"));
-                return Err(de::Error::custom(STOP));
+                map.next_value::<IgnoredAny>()?;
+                continue;
             }
             map.next_value_seed(ValueReader { fields: &mut *self.fields, path: &mut *self.path, key: &key, depth: self.depth })?;
         }
@@ -354,9 +361,18 @@ impl<'de, 'f> Visitor<'de> for ValueReader<'f, 'de> {
         self.leaf(Leaf::Array)
     }
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> std::result::Result<(), M::Error> {
+        // An object in place of a single value is kept as such, so it is reported by its
+        // name and not as missing. Its keys are still checked on the way through.
+        if matches!(self.path.as_str(), "instanceId" | "receivedAt" | "created_at") || column(self.path).is_some() {
+            self.fields.keep(self.path, self.key, Leaf::Object);
+        }
         if self.depth + 1 >= MAX_DEPTH {
-            self.fields.problem = Some(Error::new(self.path.as_str(), format!("is nested more than {MAX_DEPTH} levels deep")));
-            return Err(de::Error::custom(STOP));
+            if self.fields.problem.is_none() {
+                self.fields.problem = Some(Error::new(self.path.as_str(), format!("is nested more than {MAX_DEPTH} levels deep")));
+            }
+            let mut map = map;
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            return Ok(());
         }
         PingReader { fields: self.fields, path: self.path, depth: self.depth + 1 }.visit_map(map)
     }
@@ -464,8 +480,6 @@ pub fn parse_bytes(text: &[u8]) -> Read<'_> {
     let mut d = serde_json::Deserializer::from_slice(text);
     let not_json = |e: serde_json::Error| Read { ping: Err(Error::new("ping", format!("is not JSON: {e}"))), instance_id: None };
     match read(&mut d) {
-        // A refused key stops the reading part-way: the rest of the text is not looked at.
-        Ok(r) if r.ping.is_err() => r,
         Ok(r) => match d.end() {
             Ok(()) => r,
             Err(e) => not_json(e),
@@ -479,6 +493,22 @@ pub fn parse_bytes(text: &[u8]) -> Read<'_> {
 pub fn normalise(value: &Value) -> Result<Ping> {
     let text = value.to_string();
     parse(&text).ping.map(PingRef::into_owned)
+}
+
+/// No FlowFuse (FlowForge) install existed before 2021; a time before 2020 is a mistake (a
+/// clock at the epoch, seconds taken for milliseconds) and would stretch every report.
+const EARLIEST: &str = "2020-01-01T00:00:00Z";
+
+/// A day of slack for clocks that run ahead.
+const FUTURE_SLACK_MS: i64 = 86_400_000;
+
+/// Refuses a ping dated more than a day after `now` (epoch ms): it would put a day that has
+/// not happened into every report.
+pub fn check_not_future(p: &PingRef<'_>, now: i64) -> Result<()> {
+    if p.received_at.timestamp_millis() > now.saturating_add(FUTURE_SLACK_MS) {
+        return Err(Error::new("receivedAt", format!("is in the future: {}", p.received_at.to_rfc3339())));
+    }
+    Ok(())
 }
 
 /// Major.minor of a FlowFuse version: `2.33.2` and `2.33.2-git` are `2.33`. It is always a
@@ -540,6 +570,11 @@ fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
             return Err(Error::new(time_field, format!("must be a date string or epoch milliseconds, got {}", other.kind())))
         }
     };
+
+    let earliest = DateTime::parse_from_rfc3339(EARLIEST).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
+    if received_at < earliest {
+        return Err(Error::new(time_field, format!("is before 2020, long before any FlowFuse install: {}", received_at.to_rfc3339())));
+    }
 
     let mut columns = columns;
     for (i, (column, limit)) in STRING_COLUMNS.iter().enumerate() {
@@ -685,6 +720,8 @@ mod tests {
             (json!({"receivedAt": "2026-01-05"}), "instanceId"),
             (with("instanceId", json!("")), "instanceId"),
             (with("instanceId", json!(42)), "instanceId"),
+            (with("instanceId", json!({"id": "a"})), "instanceId"),
+            (with("os", json!({"type": {"name": "Linux"}})), "os.type"),
             (with("instanceId", json!("x".repeat(257))), "instanceId"),
             (json!({"instanceId": "a"}), "receivedAt"),
             (with("receivedAt", json!("last tuesday")), "receivedAt"),
