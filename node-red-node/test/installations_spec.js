@@ -67,6 +67,26 @@ describe('installations node', function () {
         assert.equal((await report).payload.accepted, 2)
     })
 
+    it('refuses pings dated far in the future or the past, keeping the ledger as it was', async function () {
+        const node = helper.getNode('ledger')
+        const got = next('rejected')
+        node.receive({ payload: [
+            { instanceId: 'future', receivedAt: '2999-01-01T00:00:00Z' },
+            { instanceId: 'tomorrow-and-more', receivedAt: new Date(Date.now() + 3 * 86400000).toISOString() },
+            { instanceId: 'past', receivedAt: '1999-12-31T23:00:00Z' },
+            { instanceId: 'epoch-seconds', receivedAt: 1767607200 }
+        ] })
+        const msg = await got
+        assert.deepEqual(msg.payload.map(r => [r.instanceId, r.field]), [['future', 'receivedAt'], ['tomorrow-and-more', 'receivedAt'], ['past', 'receivedAt'], ['epoch-seconds', 'receivedAt']])
+        assert.match(msg.payload[0].reason, /is in the future/)
+        assert.match(msg.payload[2].reason, /is before 2020/)
+        const report = next('report')
+        node.receive({ topic: 'report' })
+        const r = (await report).payload
+        assert.equal(r.accepted, 0)
+        assert.equal(r.installations, 0)
+    })
+
     it('rebuilds from an NDJSON raw log, skipping a torn last line', async function () {
         const node = helper.getNode('ledger')
         node.receive({ payload: { instanceId: 'old', receivedAt: '2026-01-01T00:00:00Z' } })
