@@ -18,8 +18,13 @@ function formatValue (x) {
     return typeof x === 'number' ? upToCents.format(x) : '–'
 }
 
+/** A change, with its sign: +6, −3 (0 has none). */
+function formatSigned (x) {
+    return typeof x === 'number' ? (x > 0 ? '+' : '') + upToCents.format(x) : '–'
+}
+
 function formatMultiple (x) {
     return typeof x === 'number' ? '×' + number.format(x) : '–'
 }
 
-module.exports = { formatNumber, formatRate, formatValue, formatMultiple }
+module.exports = { formatNumber, formatRate, formatSigned, formatValue, formatMultiple }

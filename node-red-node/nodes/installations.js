@@ -5,7 +5,7 @@ const fs = require('node:fs/promises')
 const fsSync = require('node:fs')
 const path = require('node:path')
 const core = require('../lib/core')
-const { formatRate, formatValue } = require('../lib/format')
+const { formatRate, formatSigned, formatValue } = require('../lib/format')
 const { onInput } = require('../lib/node-input')
 const { storedState } = require('../lib/stored-state')
 
@@ -24,10 +24,6 @@ function closeTornLine (file) {
     } finally {
         if (handle !== undefined) fsSync.closeSync(handle)
     }
-}
-
-function signed (x) {
-    return typeof x === 'number' ? (x > 0 ? '+' : '') + formatValue(x) : '–'
 }
 
 module.exports = function (RED) {
@@ -66,7 +62,7 @@ module.exports = function (RED) {
                     payload: {
                         date: kpis.date,
                         active: formatValue(kpis.active),
-                        activeChange: signed(kpis.activeChange),
+                        activeChange: formatSigned(kpis.activeChange),
                         weeklyGrowth: formatRate(kpis.weeklyGrowth),
                         rating: kpis.rating || '–',
                         hosted: formatValue(kpis.hosted),

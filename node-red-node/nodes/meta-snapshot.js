@@ -2,13 +2,9 @@
 // A metrics object in (msg.payload, dated msg.date or today); the stored snapshot, the chosen
 // metric's charts, the table of every metric and the metric picker's options out.
 const core = require('../lib/core')
-const { formatRate, formatValue } = require('../lib/format')
+const { formatRate, formatSigned, formatValue } = require('../lib/format')
 const { onInput } = require('../lib/node-input')
 const { storedState } = require('../lib/stored-state')
-
-function signed (x) {
-    return typeof x === 'number' ? (x > 0 ? '+' : '') + formatValue(x) : '–'
-}
 
 function today () {
     return new Date().toISOString().slice(0, 10)
@@ -51,7 +47,7 @@ module.exports = function (RED) {
                     payload: report.metrics.map(m => ({
                         metric: m.metric,
                         latest: formatValue(m.latest),
-                        change: signed(m.change),
+                        change: formatSigned(m.change),
                         weeklyGrowth: formatRate(m.weeklyGrowth),
                         rating: m.rating || '–',
                         averageGrowth: formatRate(m.averageGrowth),
