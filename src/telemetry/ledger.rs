@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use chrono::{Duration, NaiveDate};
+use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
@@ -552,24 +552,13 @@ pub fn aggregate(pings: &Value, options: Option<&Value>) -> Result<Report> {
 
 const DIMENSIONS: usize = 4; // driver, os, version, license
 
-/// Changes that take effect on one day, applied in a single sweep over the days.
-#[derive(Default, Clone)]
-struct DayChanges {
-    pinged: u64,
-    added: u64,
-    removed: u64,
-    resurrected: u64,
-    active: i64,
-    /// (count name id, change)
-    totals: Vec<(u32, i128)>,
-    /// (dimension, value id, change)
-    dimensions: Vec<(u8, u32, i32)>,
-}
-
 impl Ledger {
     /// Each ping p of an install with next ping q holds the install active, with p's data,
     /// on the days [p, min(q, p + W)). So every figure is a sum of intervals: add at the
     /// start, take away at the end, and sweep the days once.
+    ///
+    /// The changes are kept in dense day × name tables: a few megabytes for years of data,
+    /// where a list of changes per interval took hundreds (every ping's counts, twice).
     fn daily_figures(&self, options: ReportOptions) -> Result<Vec<Day>> {
         let w = options.active_window_days as i32;
         let Some(first) = self.instances.values().filter_map(|i| i.days.first().map(|(d, _)| *d)).min() else {
@@ -586,8 +575,20 @@ impl Ledger {
         if span > MAX_REPORT_DAYS {
             return Err(Error::new("asOf", format!("the report would span {span} days; at most {MAX_REPORT_DAYS}")));
         }
+        let span = span as usize;
+        let names = self.names.names.len();
         let index = |d: i32| (d - first) as usize;
-        let mut changes = vec![DayChanges::default(); span as usize];
+
+        let mut pinged = vec![0u64; span];
+        let mut added = vec![0u64; span];
+        let mut removed = vec![0u64; span];
+        let mut resurrected = vec![0u64; span];
+        let mut active_change = vec![0i64; span + 1];
+        let mut total_change = vec![0i128; (span + 1) * names];
+        let mut dim_change = vec![0i64; (span + 1) * names * DIMENSIONS];
+        // The first day each name has a value: from then on it is in the day's map.
+        let mut total_from = vec![usize::MAX; names];
+        let mut dim_from = vec![usize::MAX; names * DIMENSIONS];
 
         for install in self.instances.values() {
             let upto = install.days.partition_point(|(d, _)| *d <= last);
@@ -595,81 +596,74 @@ impl Ledger {
             for (i, (day, p)) in pings.iter().enumerate() {
                 let start = index(*day);
                 let next = pings.get(i + 1).map(|(d, _)| *d);
-                changes[start].pinged += 1;
+                pinged[start] += 1;
                 if i == 0 {
-                    changes[start].added += 1;
+                    added[start] += 1;
                 }
                 let lapses = day + w;
                 let end = match next {
-                    Some(q) if q <= lapses => Some(q),
+                    Some(q) if q <= lapses => index(q),
                     _ => {
                         if lapses <= last {
-                            changes[index(lapses)].removed += 1;
+                            removed[index(lapses)] += 1;
                         }
                         if let Some(q) = next {
-                            changes[index(q)].resurrected += 1;
+                            resurrected[index(q)] += 1;
                         }
-                        Some(lapses).filter(|d| *d <= last)
+                        // Past the last day: the change at `span` is never swept.
+                        if lapses <= last { index(lapses) } else { span }
                     }
                 };
-                let c = &mut changes[start];
-                c.active += 1;
-                c.totals.extend(p.counts.iter().map(|&(k, v)| (k, v as i128)));
-                c.dimensions.extend(p.dims.iter().enumerate().map(|(k, &id)| (k as u8, id, 1)));
-                if let Some(end) = end {
-                    let e = &mut changes[index(end)];
-                    e.active -= 1;
-                    e.totals.extend(p.counts.iter().map(|&(k, v)| (k, -(v as i128))));
-                    e.dimensions.extend(p.dims.iter().enumerate().map(|(k, &id)| (k as u8, id, -1)));
+                active_change[start] += 1;
+                active_change[end] -= 1;
+                for &(k, v) in p.counts.iter() {
+                    let k = k as usize;
+                    total_change[start * names + k] += v as i128;
+                    total_change[end * names + k] -= v as i128;
+                    total_from[k] = total_from[k].min(start);
+                }
+                for (kind, &id) in p.dims.iter().enumerate() {
+                    let slot = kind * names + id as usize;
+                    dim_change[start * names * DIMENSIONS + slot] += 1;
+                    dim_change[end * names * DIMENSIONS + slot] -= 1;
+                    dim_from[slot] = dim_from[slot].min(start);
                 }
             }
         }
 
-        let names = self.names.names.len();
-        let hosted_id = self.names.ids.get("projects").copied();
-        let remote_id = self.names.ids.get("devices").copied();
-        // Running values; `None` until a name is first seen, so series start where data starts.
-        let mut totals: Vec<Option<i128>> = vec![None; names];
-        let mut dimension_counts: Vec<Vec<Option<i64>>> = vec![vec![None; names]; DIMENSIONS];
-        let mut seen_totals: Vec<u32> = Vec::new();
-        let mut seen_dims: [Vec<u32>; DIMENSIONS] = Default::default();
+        let hosted_id = self.names.ids.get("projects").map(|&k| k as usize);
+        let remote_id = self.names.ids.get("devices").map(|&k| k as usize);
+        let mut totals = vec![0i128; names];
+        let mut dims = vec![0i64; names * DIMENSIONS];
         let mut active: i64 = 0;
-        let mut out = Vec::with_capacity(span as usize);
-        for (offset, change) in changes.into_iter().enumerate() {
-            active += change.active;
-            for (k, delta) in change.totals {
-                let slot = &mut totals[k as usize];
-                if slot.is_none() {
-                    seen_totals.push(k);
-                }
-                *slot.get_or_insert(0) += delta;
+        let mut out = Vec::with_capacity(span);
+        for day in 0..span {
+            active += active_change[day];
+            for (k, t) in totals.iter_mut().enumerate() {
+                *t += total_change[day * names + k];
             }
-            for (dim, id, delta) in change.dimensions {
-                let slot = &mut dimension_counts[dim as usize][id as usize];
-                if slot.is_none() {
-                    seen_dims[dim as usize].push(id);
-                }
-                *slot.get_or_insert(0) += delta as i64;
+            for (slot, c) in dims.iter_mut().enumerate() {
+                *c += dim_change[day * names * DIMENSIONS + slot];
             }
-            let named_counts = |dim: usize| -> BTreeMap<String, u64> {
-                seen_dims[dim]
-                    .iter()
-                    .map(|&id| (self.names.name(id).to_string(), dimension_counts[dim][id as usize].unwrap_or(0).max(0) as u64))
+            let named_counts = |kind: usize| -> BTreeMap<String, u64> {
+                (0..names)
+                    .filter(|&id| dim_from[kind * names + id] <= day)
+                    .map(|id| (self.names.name(id as u32).to_string(), dims[kind * names + id].max(0) as u64))
                     .collect()
             };
-            let total = |id: Option<u32>| id.and_then(|k| totals[k as usize]).unwrap_or(0) as f64;
+            let total = |id: Option<usize>| id.filter(|&k| total_from[k] <= day).map_or(0.0, |k| totals[k] as f64);
             out.push(Day {
-                date: format_day(day_of(first) + Duration::days(offset as i64)),
-                pinged: change.pinged,
+                date: format_day(day_of(first + day as i32)),
+                pinged: pinged[day],
                 active: active.max(0) as u64,
-                added: change.added,
-                removed: change.removed,
-                resurrected: change.resurrected,
+                added: added[day],
+                removed: removed[day],
+                resurrected: resurrected[day],
                 hosted: total(hosted_id),
                 remote: total(remote_id),
-                totals: seen_totals
-                    .iter()
-                    .map(|&k| (self.names.name(k).to_string(), totals[k as usize].unwrap_or(0) as f64))
+                totals: (0..names)
+                    .filter(|&k| total_from[k] <= day)
+                    .map(|k| (self.names.name(k as u32).to_string(), totals[k] as f64))
                     .collect(),
                 by_driver: named_counts(0),
                 by_os: named_counts(1),
