@@ -7,7 +7,7 @@ use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::telemetry::{dashboard, ping};
+use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
 use crate::{demo, growth, input, weekly, Error};
@@ -82,19 +82,19 @@ pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValu
 /// string nears V8's length limit.
 const PINGS_PER_CHUNK: u32 = 20_000;
 
-fn json_text(field: &str, value: &JsValue) -> Result<String, JsValue> {
+fn json_text(field: &str, value: &JsValue) -> Result<String, Error> {
     if value.is_undefined() {
-        return Err(js_error(Error::new(field, "is required")));
+        return Err(Error::new(field, "is required"));
     }
     js_sys::JSON::stringify(value)
         .map_err(|e| {
             // V8 gives up on deep nesting with a stack overflow: say what it means.
             let why = describe(&e);
             let why = if why.contains("call stack") { "is nested too deeply to read".to_string() } else { format!("cannot be read as JSON: {why}") };
-            js_error(Error::new(field, why))
+            Error::new(field, why)
         })?
         .as_string()
-        .ok_or_else(|| js_error(Error::new(field, "cannot be read as JSON")))
+        .ok_or_else(|| Error::new(field, "cannot be read as JSON"))
 }
 
 fn describe(err: &JsValue) -> String {
@@ -108,63 +108,54 @@ fn pings_array(pings: &JsValue) -> Result<&js_sys::Array, JsValue> {
     })
 }
 
-/// Calls `each(text, offset)` with the JSON text of each chunk of the array.
-fn for_each_chunk(
-    pings: &js_sys::Array,
-    mut each: impl FnMut(&str, u64) -> Result<(), JsValue>,
+/// Feeds an array of pings to the core as JSON text, a chunk at a time: `take(state, text,
+/// offset)` with the text of a JSON array. A chunk it cannot take whole (a ping too deep for
+/// `JSON.stringify` or the reader) is retried ping by ping, so only the bad ping goes to
+/// `refuse`. `take` must change nothing when it fails, which the core's array readers ensure.
+fn in_chunks<S>(
+    state: &mut S,
+    pings: &JsValue,
+    take: impl Fn(&mut S, &str, u64) -> Result<(), Error>,
+    refuse: impl Fn(&mut S, u64, Option<String>, Error),
 ) -> Result<(), JsValue> {
-    let length = pings.length();
+    let array = pings_array(pings)?;
+    let length = array.length();
     let mut start = 0;
     while start < length {
         let end = (start + PINGS_PER_CHUNK).min(length);
-        let text = json_text("pings", &pings.slice(start, end))?;
-        each(&text, start as u64)?;
+        let whole = json_text("pings", &array.slice(start, end)).and_then(|text| take(state, &text, start as u64));
+        if whole.is_err() {
+            for i in start..end {
+                let item = array.get(i);
+                let one = json_text("ping", &item).and_then(|text| take(state, &format!("[{text}]"), i as u64));
+                if let Err(err) = one {
+                    let id = js_sys::Reflect::get(&item, &"instanceId".into()).ok().and_then(|v| v.as_string());
+                    refuse(state, i as u64, id, err);
+                }
+            }
+        }
         start = end;
     }
     Ok(())
 }
 
 fn ingest_chunks(ledger: &mut Ledger, pings: &JsValue) -> Result<ledger::BatchOutcome, JsValue> {
-    let array = pings_array(pings)?;
-    let mut outcome = ledger::BatchOutcome::default();
-    let length = array.length();
-    let mut start = 0;
-    while start < length {
-        let end = (start + PINGS_PER_CHUNK).min(length);
-        let chunk = json_text("pings", &array.slice(start, end)).and_then(|text| ledger.ingest_array_text(&text).map_err(js_error));
-        match chunk {
-            Ok(part) => outcome.absorb(part, start as u64),
-            // A ping too deep for JSON.stringify or the reader fails its whole chunk, and
-            // nothing of that chunk was kept: go ping by ping so only that one is refused.
-            Err(_) => {
-                for i in start..end {
-                    let item = array.get(i);
-                    let (result, instance_id) = match json_text("ping", &item) {
-                        Ok(text) => ledger.offer(ping::parse(&text)),
-                        Err(e) => {
-                            let err = error_of(&e, "ping");
-                            let id = js_sys::Reflect::get(&item, &"instanceId".into()).ok().and_then(|v| v.as_string());
-                            ledger.refuse(id.clone(), &err);
-                            (Outcome::Rejected(err), id)
-                        }
-                    };
-                    let mut one = ledger::BatchOutcome::default();
-                    one.record(0, result, instance_id);
-                    outcome.absorb(one, i as u64);
-                }
-            }
-        }
-        start = end;
-    }
-    Ok(outcome)
-}
-
-/// The core error a JS error stands for (its `field` and message).
-fn error_of(e: &JsValue, default_field: &str) -> Error {
-    let field = js_sys::Reflect::get(e, &"field".into()).ok().and_then(|v| v.as_string()).unwrap_or_else(|| default_field.to_string());
-    let message = describe(e);
-    let message = message.strip_prefix(&format!("{field}: ")).map(str::to_string).unwrap_or(message);
-    Error::new(field, message)
+    let mut state = (ledger, ledger::BatchOutcome::default());
+    in_chunks(
+        &mut state,
+        pings,
+        |(ledger, outcome), text, offset| {
+            outcome.absorb(ledger.ingest_array_text(text)?, offset);
+            Ok(())
+        },
+        |(ledger, outcome), index, id, err| {
+            ledger.refuse(id.clone(), &err);
+            let mut one = ledger::BatchOutcome::default();
+            one.record(0, Outcome::Rejected(err), id);
+            outcome.absorb(one, index);
+        },
+    )?;
+    Ok(state.1)
 }
 
 /// `now` from an options object: epoch milliseconds, if given.
@@ -193,10 +184,15 @@ pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsVal
     let options = from_js("options", options)?;
     let now = now_option(&options)?;
     let mut validation = ledger::Validation::default();
-    for_each_chunk(pings_array(&pings)?, |text, offset| {
-        validation.absorb(ledger::validate_array_text(text, now).map_err(js_error)?, offset);
-        Ok(())
-    })?;
+    in_chunks(
+        &mut validation,
+        &pings,
+        |validation, text, offset| {
+            validation.absorb(ledger::validate_array_text(text, now)?, offset);
+            Ok(())
+        },
+        |validation, index, id, err| validation.refuse(index, id, &err),
+    )?;
     to_js(&validation)
 }
 
@@ -241,7 +237,7 @@ impl InstallationLedger {
     /// Offers one ping. Returns `{accepted: true, duplicate}`; a bad ping throws an Error
     /// naming the field (and is counted among the report's rejections).
     pub fn ingest(&mut self, ping: JsValue) -> Result<JsValue, JsValue> {
-        let text = json_text("ping", &ping)?;
+        let text = json_text("ping", &ping).map_err(js_error)?;
         match self.inner.ingest_text(&text) {
             Outcome::Accepted { duplicate } => to_js(&serde_json::json!({"accepted": true, "duplicate": duplicate})),
             Outcome::Rejected(err) => Err(js_error(err)),

@@ -6,6 +6,7 @@ const fsSync = require('node:fs')
 const path = require('node:path')
 const core = require('../lib/core')
 const { formatRate, formatSigned, formatValue } = require('../lib/format')
+const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { storedState } = require('../lib/stored-state')
 
@@ -46,7 +47,7 @@ module.exports = function (RED) {
         function reportMessages (asOf, msg) {
             const options = { activeWindowDays, lastDays }
             if (asOf !== undefined) options.asOf = asOf
-            else if (config.toToday !== false) options.asOf = new Date().toISOString().slice(0, 10)
+            else if (config.toToday !== false) options.asOf = today()
             const { report, kpis, charts } = state.get().dashboard(options)
             const days = lastDays ? report.days.slice(-lastDays) : report.days
             const first = msg || {}

@@ -3,12 +3,9 @@
 // metric's charts, the table of every metric and the metric picker's options out.
 const core = require('../lib/core')
 const { formatRate, formatSigned, formatValue } = require('../lib/format')
+const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { storedState } = require('../lib/stored-state')
-
-function today () {
-    return new Date().toISOString().slice(0, 10)
-}
 
 module.exports = function (RED) {
     function MetaSnapshotNode (config) {

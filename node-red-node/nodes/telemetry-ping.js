@@ -28,16 +28,7 @@ module.exports = function (RED) {
             const now = new Date().toISOString()
             const pings = (batch ? given : [given]).map(p => stamp(p, now))
             // The core never reads the clock: a ping dated more than a day after now is refused.
-            let result
-            try {
-                result = core.validatePings(pings, { now: Date.now() })
-            } catch (err) {
-                // A single ping the core cannot even read (nested beyond any limit) is a
-                // rejected ping like any other, not a failure of the node.
-                if (batch) throw err
-                const instanceId = pings[0] && typeof pings[0].instanceId === 'string' ? pings[0].instanceId : null
-                result = { valid: [], rejected: [{ index: 0, instanceId, field: err.field || 'ping', reason: err.message }] }
-            }
+            const result = core.validatePings(pings, { now: Date.now() })
             accepted += result.valid.length
             rejected += result.rejected.length
             const rejections = result.rejected.map(r => ({ ...r, ping: pings[r.index] }))

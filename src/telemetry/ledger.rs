@@ -488,6 +488,11 @@ pub struct Validation {
 }
 
 impl Validation {
+    /// Counts a ping the caller could not even hand over as JSON, as rejected.
+    pub fn refuse(&mut self, index: u64, instance_id: Option<String>, err: &Error) {
+        self.rejected.push(rejection(index, instance_id, err));
+    }
+
     /// Adds the result of a later part of the same batch, which started at `offset`.
     pub fn absorb(&mut self, part: Validation, offset: u64) {
         self.valid.extend(part.valid.into_iter().map(|v| ValidPing { index: v.index + offset, ..v }));

@@ -107,6 +107,18 @@ describe('installation ledger at the WebAssembly boundary', function () {
         assert.deepEqual(outcome.rejected.map(r => r.field), ['line 51'])
     })
 
+    it('refuses only the ping too deep to read, in a batch and when validating', function () {
+        const deep = JSON.parse('{"instanceId":"deep","x":' + '{"a":'.repeat(10000) + '1' + '}'.repeat(10000) + '}')
+        const ok = pings[0]
+        const ledger = new core.InstallationLedger()
+        const outcome = ledger.ingestMany([ok, deep, pings[1]])
+        assert.equal(outcome.accepted, 2)
+        assert.deepEqual(outcome.rejected.map(r => [r.index, r.instanceId, r.field]), [[1, 'deep', 'ping']])
+        const checked = core.validatePings([ok, deep, pings[1]], {})
+        assert.deepEqual(checked.valid.map(v => v.index), [0, 2])
+        assert.deepEqual(checked.rejected.map(r => [r.index, r.reason]), [[1, 'ping: is nested too deeply to read']])
+    })
+
     it('refuses a bad ping with an Error naming the field and leaves the ledger as it was', function () {
         const ledger = new core.InstallationLedger()
         ledger.ingest(pings[0])
