@@ -216,6 +216,12 @@ pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
     to_js(&demo::pings(demo::DemoOptions::from_json(&options).map_err(js_error)?))
 }
 
+/// `activeWindowDays` of an options object (7 when absent).
+fn window_option(options: JsValue) -> Result<u32, JsValue> {
+    let options = from_js("options", options)?;
+    Ok(ReportOptions::from_json(Some(&options)).map_err(js_error)?.active_window_days)
+}
+
 /// The installation ledger for incremental use: ingest pings as they come, report at any
 /// time, save with `toJSON()` and restore with `new InstallationLedger(saved)`.
 #[wasm_bindgen(js_name = InstallationLedger)]
@@ -225,13 +231,61 @@ pub struct InstallationLedger {
 
 #[wasm_bindgen(js_class = InstallationLedger)]
 impl InstallationLedger {
+    /// `new InstallationLedger(saved?, {activeWindowDays}?)`: the day tables are kept for
+    /// that window (7 by default); `saved` is a `toJSON()` result.
     #[wasm_bindgen(constructor)]
-    pub fn new(state: JsValue) -> Result<InstallationLedger, JsValue> {
+    pub fn new(state: JsValue, options: JsValue) -> Result<InstallationLedger, JsValue> {
         if state.is_null() || state.is_undefined() {
-            return Ok(InstallationLedger { inner: Ledger::new() });
+            return Ok(InstallationLedger { inner: Ledger::with_window(window_option(options)?) });
         }
+        let window = window_option(options)?;
         let state = from_js("state", state)?;
-        Ok(InstallationLedger { inner: Ledger::from_json(&state).map_err(js_error)? })
+        let mut inner = Ledger::from_json(&state).map_err(js_error)?;
+        inner.set_active_window_days(window);
+        Ok(InstallationLedger { inner })
+    }
+
+    /// `InstallationLedger.fromCheckpoint(bytes, {activeWindowDays}?)` restores a ledger from
+    /// `checkpoint()`'s bytes; a damaged or foreign file throws an Error whose `field` is
+    /// `checkpoint`.
+    #[wasm_bindgen(js_name = fromCheckpoint)]
+    pub fn from_checkpoint(bytes: &[u8], options: JsValue) -> Result<InstallationLedger, JsValue> {
+        let mut inner = Ledger::from_checkpoint(bytes).map_err(js_error)?;
+        if !options.is_undefined() && !options.is_null() {
+            inner.set_active_window_days(window_option(options)?);
+        }
+        Ok(InstallationLedger { inner })
+    }
+
+    /// The compact binary checkpoint (a Uint8Array): stored pings, counters, log position.
+    pub fn checkpoint(&self) -> Vec<u8> {
+        self.inner.to_checkpoint()
+    }
+
+    /// Reads the next bytes of the raw log (a Buffer starting at `logOffset`): its whole
+    /// lines are ingested, an unfinished last line is left for the next read. Returns the
+    /// batch outcome with `read`, the bytes taken; rejections are indexed by log line.
+    #[wasm_bindgen(js_name = ingestLog)]
+    pub fn ingest_log(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        let (outcome, read) = self.inner.ingest_log(bytes);
+        to_js(&serde_json::json!({"accepted": outcome.accepted, "duplicates": outcome.duplicates, "rejected": outcome.rejected, "read": read}))
+    }
+
+    /// Bytes of the raw log this ledger holds (where the next `ingestLog` starts).
+    #[wasm_bindgen(getter, js_name = logOffset)]
+    pub fn log_offset(&self) -> f64 {
+        self.inner.log_position().offset as f64
+    }
+
+    /// What was touched since the last call: `{installs, days, builds}`.
+    #[wasm_bindgen(js_name = takeWork)]
+    pub fn take_work(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.take_work())
+    }
+
+    #[wasm_bindgen(getter, js_name = activeWindowDays)]
+    pub fn active_window_days(&self) -> u32 {
+        self.inner.active_window_days()
     }
 
     /// Offers one ping. Returns `{accepted: true, duplicate}`; a bad ping throws an Error

@@ -49,7 +49,7 @@ fn active_changes_by_added_plus_resurrected_minus_removed_every_day() {
 #[test]
 fn one_ping_at_a_time_in_any_order_equals_the_batch() {
     let pings = year();
-    let options = ReportOptions { active_window_days: 7, as_of: None };
+    let options = ReportOptions { active_window_days: 7, ..ReportOptions::default() };
     let batch = aggregate(&Value::Array(pings.clone()), None).unwrap();
 
     // Shuffle the arrival order (Fisher–Yates with the demo's generator).

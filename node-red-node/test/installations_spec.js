@@ -1,4 +1,7 @@
 const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const os = require('node:os')
+const path = require('node:path')
 const helper = require('node-red-node-test-helper')
 const installations = require('../nodes/installations.js')
 const core = require('../lib/core')
@@ -23,10 +26,18 @@ const collect = (name, n) => new Promise(resolve => {
 const pings = core.demoPings({ installs: 40, days: 120, start: '2026-01-01', seed: 3 })
 const asOf = '2026-04-30'
 
+const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pg-installations-'))
+const sleep = ms => new Promise(resolve => setTimeout(resolve, ms))
+
 describe('installations node', function () {
+    let userDir
     before(() => helper.startServer())
     after(() => helper.stopServer())
-    beforeEach(() => helper.load(installations, flow))
+    beforeEach(() => {
+        userDir = tempDir()
+        helper.settings({ userDir })
+        return helper.load(installations, flow)
+    })
     afterEach(() => helper.unload())
 
     it('reports what aggregateInstallations gives for the same pings, on every output', async function () {
@@ -100,13 +111,143 @@ describe('installations node', function () {
         assert.deepEqual(rejected.payload.map(r => r.field), [`line ${pings.length + 1}`])
     })
 
-    it('saves the ledger to its context store so a restart restores it', async function () {
+    it('keeps its ledger in a binary checkpoint file, not in context, and a restart restores it', async function () {
         const node = helper.getNode('ledger')
         node.receive({ payload: pings.slice(0, 500) })
-        await new Promise(resolve => setTimeout(resolve, 1300))
-        const saved = node.context().get('installations')
-        assert.ok(saved, 'saved within a second')
-        const restored = new core.InstallationLedger(JSON.parse(JSON.stringify(saved)))
-        assert.deepEqual(restored.report({ asOf }), core.aggregateInstallations(pings.slice(0, 500), { asOf }))
+        const file = path.join(userDir, 'product-growth', 'installations-ledger.checkpoint')
+        await waitForFile(file, 8000)
+        // Context keeps only the checkpoint's whereabouts: a few hundred bytes at most.
+        const pointer = await waitForValue(() => node.context().get('installations-checkpoint'), 2000)
+        assert.equal(pointer.file, file)
+        assert.ok(JSON.stringify(node.context().keys().map(k => node.context().get(k))).length < 500)
+        assert.equal(node.context().get('installations'), undefined)
+        await helper.unload()
+        await helper.load(installations, flow)
+        const report = next('report')
+        helper.getNode('ledger').receive({ topic: 'report', asOf })
+        assert.deepEqual((await report).payload, { ...core.aggregateInstallations(pings.slice(0, 500), { asOf }), activeWindowDays: 7 })
+    })
+
+    it('moves a ledger saved in context by an earlier version to a checkpoint', async function () {
+        const old = new core.InstallationLedger(null)
+        old.ingestMany(pings.slice(0, 300))
+        await helper.unload()
+        // An earlier version's context: the whole ledger as JSON under "installations", put
+        // there by a node created just before the ledger's (the runtime empties memory
+        // context when it loads flows).
+        const seed = RED => RED.nodes.registerType('seed-legacy', function (config) {
+            RED.nodes.createNode(this, config)
+            helper._context.get('ledger', 'f1').set('installations', old.toJSON())
+        })
+        await helper.load([seed, installations], [flow[0], { id: 'seed', z: 'f1', type: 'seed-legacy' }, ...flow.slice(1)])
+        await waitForFile(path.join(userDir, 'product-growth', 'installations-ledger.checkpoint'), 3000)
+        const report = next('report')
+        helper.getNode('ledger').receive({ topic: 'report', asOf })
+        assert.deepEqual((await report).payload, { ...core.aggregateInstallations(pings.slice(0, 300), { asOf }), activeWindowDays: 7 })
+        assert.equal(helper.getNode('ledger').context().get('installations'), undefined, 'the old copy is gone from context')
+    })
+
+    it('refreshes the dashboard at most once per interval, and only after a change', async function () {
+        await helper.unload()
+        const refreshing = flow.map(n => n.id === 'ledger' ? { ...n, reportOnIngest: true, refreshSeconds: '1' } : n)
+        await helper.load(installations, refreshing)
+        const node = helper.getNode('ledger')
+        const reports = []
+        helper.getNode('kpis').on('input', m => reports.push(Date.now()))
+        const started = Date.now()
+        for (const p of pings.slice(0, 200)) {
+            node.receive({ payload: p })
+            await sleep(5)
+        }
+        await sleep(1500)
+        const during = reports.length
+        const elapsed = Date.now() - started
+        assert.ok(during >= 1, 'a refresh after the pings')
+        assert.ok(during <= Math.ceil(elapsed / 1000) + 1, `${during} refreshes in ${elapsed} ms`)
+        await sleep(1500)
+        assert.equal(reports.length, during, 'nothing changed, nothing sent')
     })
 })
+
+describe('installations node with a raw log', function () {
+    let userDir
+    const log = () => path.join(userDir, 'pings.ndjson')
+    const logFlow = flow.map(n => n.id === 'ledger' ? { ...n, logFile: 'pings.ndjson' } : n)
+    const lines = list => list.map(p => JSON.stringify(p) + '\n').join('')
+    const wholeLog = () => {
+        const l = new core.InstallationLedger(null)
+        l.ingestLog(fs.readFileSync(log()))
+        return l.report({ asOf })
+    }
+    const reportNow = async () => {
+        const report = next('report')
+        helper.getNode('ledger').receive({ topic: 'report', asOf })
+        return (await report).payload
+    }
+
+    before(() => helper.startServer())
+    after(() => helper.stopServer())
+    beforeEach(() => {
+        userDir = tempDir()
+        helper.settings({ userDir })
+    })
+    afterEach(() => helper.unload())
+
+    it('builds from the log at start, then reads what the log gains when a message comes', async function () {
+        fs.writeFileSync(log(), lines(pings.slice(0, 1500)))
+        await helper.load(installations, logFlow)
+        assert.deepEqual(await reportNow(), { ...wholeLog(), activeWindowDays: 7 })
+        fs.appendFileSync(log(), lines(pings.slice(1500)) + '{"instanceId":"half-writ')
+        // The message's payload is not counted: the log already holds that ping.
+        helper.getNode('ledger').receive({ payload: pings[0] })
+        await sleep(200)
+        const report = await reportNow()
+        assert.equal(report.accepted, pings.length)
+        assert.deepEqual(report.days, core.aggregateInstallations(pings, { asOf }).days)
+        fs.appendFileSync(log(), 'ten"}\n')
+        helper.getNode('ledger').receive({ payload: 'anything' })
+        await sleep(200)
+        assert.deepEqual(await reportNow(), { ...wholeLog(), activeWindowDays: 7 })
+    })
+
+    it('starts from its checkpoint and the log\'s tail; a damaged checkpoint is set aside and the log read whole', async function () {
+        fs.writeFileSync(log(), lines(pings.slice(0, 2000)))
+        await helper.load(installations, logFlow)
+        const checkpoint = log() + '.checkpoint'
+        await waitForFile(checkpoint, 3000)
+        assert.ok(fs.statSync(checkpoint).size * 3 < fs.statSync(log()).size, 'a third of the log at most')
+        const covered = core.InstallationLedger.fromCheckpoint(fs.readFileSync(checkpoint)).logOffset
+        assert.equal(covered, fs.statSync(log()).size)
+        await helper.unload()
+
+        fs.appendFileSync(log(), lines(pings.slice(2000)))
+        await helper.load(installations, logFlow)
+        assert.deepEqual(await reportNow(), { ...wholeLog(), activeWindowDays: 7 })
+        await helper.unload()
+
+        const bytes = fs.readFileSync(checkpoint)
+        bytes[bytes.length >> 1] ^= 0x55
+        fs.writeFileSync(checkpoint, bytes)
+        await helper.load(installations, logFlow)
+        const warned = helper.getNode('ledger')
+        assert.deepEqual(await reportNow(), { ...wholeLog(), activeWindowDays: 7 })
+        const aside = fs.readdirSync(userDir).filter(f => f.startsWith('pings.ndjson.checkpoint.unreadable-'))
+        assert.equal(aside.length, 1, 'the damaged checkpoint is kept aside')
+        assert.deepEqual(fs.readFileSync(path.join(userDir, aside[0])), bytes)
+        assert.ok(warned)
+    })
+})
+
+async function waitForFile (file, timeout) {
+    return waitForValue(() => fs.existsSync(file), timeout, `${file} to be written`)
+}
+
+async function waitForValue (get, timeout, what = 'a value') {
+    const until = Date.now() + timeout
+    for (;;) {
+        const value = get()
+        if (value) return value
+        if (Date.now() > until) throw new Error(`timed out waiting for ${what}`)
+        await sleep(50)
+    }
+}

@@ -126,15 +126,29 @@ pub struct ReportWithDashboard {
     pub charts: BTreeMap<&'static str, Vec<ChartPoint>>,
 }
 
-/// `ledger.dashboard({activeWindowDays, asOf, lastDays})`.
+/// Days a report must hold for the KPIs: a week ago, and the ends of the last two ISO weeks.
+const KPI_DAYS: u32 = 35;
+
+/// `ledger.dashboard({activeWindowDays, asOf, lastDays, reportDays})`: the charts over the
+/// last `lastDays` days, the KPIs, and the report over the last `reportDays` days (every day
+/// when absent). The ledger reads only the rows of the range these need.
 pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWithDashboard> {
-    let report_options = ReportOptions::from_json(options)?;
-    let last_days = match options.and_then(|o| o.get("lastDays")).filter(|v| !v.is_null()) {
-        Some(v) => Some(input::whole("lastDays", Some(v), 1, 36_600)?),
+    let mut report_options = ReportOptions::from_json(options)?;
+    let last_days = report_options.last_days;
+    let report_days = match options.and_then(|o| o.get("reportDays")).filter(|v| !v.is_null()) {
+        Some(v) => Some(input::whole("reportDays", Some(v), 1, 36_600)?),
         None => None,
     };
-    let report = ledger.report(report_options)?;
+    report_options.last_days = match (report_days, last_days) {
+        (Some(r), Some(l)) => Some(r.max(l).max(KPI_DAYS)),
+        _ => None,
+    };
+    let mut report = ledger.report(report_options)?;
     let Dashboard { kpis, charts } = dashboard(&report, last_days);
+    if let Some(r) = report_days {
+        let extra = report.days.len().saturating_sub(r as usize);
+        report.days.drain(..extra);
+    }
     Ok(ReportWithDashboard { report, kpis, charts })
 }
 

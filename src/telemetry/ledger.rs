@@ -8,6 +8,7 @@
 //! names (drivers, versions, count keys) are interned once and a day's ping is a time, four
 //! name ids and its counts as (id, value) pairs.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -17,8 +18,10 @@ use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::checkpoint;
+use super::days::{get, Contribution, Row, Tables, Work, DIMENSIONS};
 use super::ping::{self, PingRef, Read, FORBIDDEN_KEYS};
-use crate::dates::format_day;
+use crate::dates::{self, format_day};
 use crate::error::{Error, Result};
 use crate::input;
 
@@ -56,20 +59,39 @@ impl Names {
 }
 
 /// The latest ping of one install on one day.
-#[derive(Debug, Clone)]
-struct DayPing {
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DayPing {
     /// Epoch milliseconds of the ping.
-    at: i64,
+    pub at: i64,
     /// driver, os, version, license
-    dims: [u32; 4],
-    counts: Box<[(u32, u64)]>,
+    pub dims: [u32; 4],
+    pub counts: Box<[(u32, u64)]>,
 }
 
 /// An install's days with a ping, in date order (days since the common era).
 #[derive(Debug, Clone, Default)]
-struct Install {
-    days: Vec<(i32, DayPing)>,
+pub(crate) struct Install {
+    pub days: Vec<(i32, DayPing)>,
 }
+
+impl Install {
+    /// The contribution of the stored ping at `i` (see `days`).
+    fn contribution(&self, i: usize) -> Contribution<'_> {
+        Contribution { day: self.days[i].0, ping: &self.days[i].1, next: self.days.get(i + 1).map(|(d, _)| *d), first: i == 0 }
+    }
+}
+
+/// How much of a raw log the ledger has read: the bytes of its whole lines, and their count.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogPosition {
+    pub offset: u64,
+    pub lines: u64,
+}
+
+/// A batch larger than this share of the stored pings (and at least `BULK_MIN` pings) stops
+/// the day tables being kept ping by ping; the next report builds them in one sweep.
+const BULK_SHARE: u64 = 8;
+const BULK_MIN: u64 = 1000;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -81,7 +103,7 @@ pub struct Rejection {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Ledger {
     /// The caller's clock (epoch ms), if given: pings dated after it are refused. Not saved.
     now: Option<i64>,
@@ -92,6 +114,23 @@ pub struct Ledger {
     offered: u64,
     rejected_total: u64,
     rejected: Vec<Rejection>,
+    /// The active window the day tables are kept for.
+    window: u32,
+    /// The day tables, kept ping by ping; `None` after a bulk load until the next report.
+    tables: RefCell<Option<Tables>>,
+    /// Stored pings (one per install and day), and the first and last day among them.
+    stored: u64,
+    first_day: Option<i32>,
+    last_day: Option<i32>,
+    /// What of a raw log this ledger holds (`ingest_log`).
+    log: LogPosition,
+    work: Cell<Work>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::with_window(DEFAULT_ACTIVE_WINDOW_DAYS)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -128,6 +167,8 @@ pub struct Report {
 pub struct ReportOptions {
     pub active_window_days: u32,
     pub as_of: Option<NaiveDate>,
+    /// Only the last N days of the report (all when `None`): a range reads only its rows.
+    pub last_days: Option<u32>,
 }
 
 impl ReportOptions {
@@ -139,13 +180,14 @@ impl ReportOptions {
             Some(v) => input::whole("activeWindowDays", Some(v), 1, MAX_ACTIVE_WINDOW_DAYS)?,
         };
         let as_of = get("asOf").map(|v| input::day("asOf", v)).transpose()?;
-        Ok(ReportOptions { active_window_days, as_of })
+        let last_days = get("lastDays").map(|v| input::whole("lastDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?;
+        Ok(ReportOptions { active_window_days, as_of, last_days })
     }
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { active_window_days: DEFAULT_ACTIVE_WINDOW_DAYS, as_of: None }
+        ReportOptions { active_window_days: DEFAULT_ACTIVE_WINDOW_DAYS, as_of: None, last_days: None }
     }
 }
 
@@ -200,6 +242,56 @@ impl Ledger {
         Ledger::default()
     }
 
+    /// A ledger whose day tables are kept for an active window of `window` days (a report
+    /// for another window is computed in one sweep instead).
+    pub fn with_window(window: u32) -> Ledger {
+        let window = window.clamp(1, MAX_ACTIVE_WINDOW_DAYS);
+        Ledger {
+            now: None,
+            names: Names::default(),
+            instances: FxHashMap::default(),
+            accepted: 0,
+            duplicates: 0,
+            offered: 0,
+            rejected_total: 0,
+            rejected: Vec::new(),
+            window,
+            tables: RefCell::new(Some(Tables::new(window))),
+            stored: 0,
+            first_day: None,
+            last_day: None,
+            log: LogPosition::default(),
+            work: Cell::new(Work::default()),
+        }
+    }
+
+    pub fn active_window_days(&self) -> u32 {
+        self.window
+    }
+
+    /// Keeps the day tables for another window from here on (built at the next report).
+    pub fn set_active_window_days(&mut self, window: u32) {
+        let window = window.clamp(1, MAX_ACTIVE_WINDOW_DAYS);
+        if window != self.window {
+            self.window = window;
+            *self.tables.get_mut() = None;
+        }
+    }
+
+    /// What ingests and reports touched since the last call: tests assert that a ping's
+    /// work does not grow with the history.
+    pub fn take_work(&self) -> Work {
+        self.work.take()
+    }
+
+    /// A batch of about `pings` pings is coming: when it is large against what is stored,
+    /// one sweep at the next report is cheaper than keeping the tables ping by ping.
+    fn expect_batch(&mut self, pings: u64) {
+        if pings > BULK_MIN && pings > self.stored / BULK_SHARE {
+            *self.tables.get_mut() = None;
+        }
+    }
+
     /// Sets "now" (epoch ms) for the pings offered from here on: a ping dated more than a
     /// day after it is refused. The core never reads the clock itself.
     pub fn set_now(&mut self, now_ms: Option<i64>) {
@@ -250,7 +342,8 @@ impl Ledger {
         }
     }
 
-    /// Returns whether the install already had a ping that day.
+    /// Returns whether the install already had a ping that day. Keeps the day tables up to
+    /// date by adding the contributions the ping makes and taking away those it ends.
     fn insert(&mut self, p: PingRef<'_>) -> bool {
         self.accepted += 1;
         let at = p.received_at.timestamp_millis();
@@ -258,26 +351,52 @@ impl Ledger {
         let dims = [self.names.id(&p.driver), self.names.id(&p.os), self.names.id(&p.version), self.names.id(&p.license)];
         let counts: Box<[(u32, u64)]> = p.counts.iter().map(|(k, v)| (self.names.id(k), *v)).collect();
         let entry = DayPing { at, dims, counts };
-        let install = match self.instances.get_mut(p.instance_id.as_ref()) {
+        self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
+        self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
+        let Ledger { instances, tables, work, duplicates, stored, .. } = self;
+        let work = work.get_mut();
+        work.installs += 1;
+        let install = match instances.get_mut(p.instance_id.as_ref()) {
             Some(install) => install,
-            None => self.instances.entry(p.instance_id.as_ref().into()).or_default(),
+            None => instances.entry(p.instance_id.as_ref().into()).or_default(),
         };
         // Pings mostly arrive in date order: the common case is a push at the end.
         let slot = match install.days.last() {
             Some((last, _)) if *last < day => Err(install.days.len()),
             _ => install.days.binary_search_by_key(&day, |(d, _)| *d),
         };
+        let tables = tables.get_mut().as_mut();
         match slot {
             Ok(i) => {
-                self.duplicates += 1;
+                *duplicates += 1;
                 // The latest ping of the day counts; at the same instant, the later arrival.
                 if at >= install.days[i].1.at {
-                    install.days[i].1 = entry;
+                    let old = std::mem::replace(&mut install.days[i].1, entry);
+                    if let Some(t) = tables {
+                        let new = install.contribution(i);
+                        t.apply(new, 1, work);
+                        t.apply(Contribution { ping: &old, ..new }, -1, work);
+                    }
                 }
                 true
             }
             Err(i) => {
                 install.days.insert(i, (day, entry));
+                *stored += 1;
+                if let Some(t) = tables {
+                    // New contributions first, then the old ones away: a name's first day
+                    // then never has to be looked for again.
+                    t.apply(install.contribution(i), 1, work);
+                    if i > 0 {
+                        let prev = install.contribution(i - 1);
+                        t.apply(prev, 1, work);
+                        t.apply(Contribution { next: install.days.get(i + 1).map(|(d, _)| *d), ..prev }, -1, work);
+                    } else if install.days.len() > 1 {
+                        let was_first = install.contribution(1);
+                        t.apply(was_first, 1, work);
+                        t.apply(Contribution { first: true, ..was_first }, -1, work);
+                    }
+                }
                 false
             }
         }
@@ -314,19 +433,48 @@ impl Ledger {
 
     /// The same over the file's bytes, as read from disk.
     pub fn ingest_ndjson_bytes(&mut self, text: &[u8]) -> BatchOutcome {
+        self.expect_batch(text.len() as u64 / 256);
+        self.ingest_lines(text, 0)
+    }
+
+    /// Reads the next part of a raw log: the whole lines of `bytes`, which continue the log
+    /// where `log_position()` says this ledger stopped. The last line is left for the next
+    /// call when it does not end in a newline yet (a write in progress). Rejections are
+    /// numbered by their line in the whole log, so a checkpoint and its tail give what one
+    /// read of the whole log gives. Returns the outcome and the bytes read.
+    pub fn ingest_log(&mut self, bytes: &[u8]) -> (BatchOutcome, u64) {
+        let Some(end) = bytes.iter().rposition(|b| *b == b'\n') else {
+            return (BatchOutcome::default(), 0);
+        };
+        let whole = &bytes[..=end];
+        self.expect_batch(whole.len() as u64 / 256);
+        let first_line = self.log.lines;
+        let outcome = self.ingest_lines(&whole[..end], first_line);
+        self.log.lines += whole.iter().filter(|b| **b == b'\n').count() as u64;
+        self.log.offset += whole.len() as u64;
+        (outcome, whole.len() as u64)
+    }
+
+    pub fn log_position(&self) -> LogPosition {
+        self.log
+    }
+
+    /// Offers each line of `text`; the first is line `first_line + 1` of its file.
+    fn ingest_lines(&mut self, text: &[u8], first_line: u64) -> BatchOutcome {
         let mut outcome = BatchOutcome::default();
         for (n, line) in text.split(|b| *b == b'\n').enumerate() {
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
+            let number = first_line + n as u64;
             let mut read = ping::parse_bytes(line);
             if let Err(e) = &read.ping {
                 if e.field == "ping" && e.message.starts_with("is not JSON") {
-                    read.ping = Err(Error::new(format!("line {}", n + 1), e.message.clone()));
+                    read.ping = Err(Error::new(format!("line {}", number + 1), e.message.clone()));
                 }
             }
             let (result, instance_id) = self.offer(read);
-            outcome.record(n as u64, result, instance_id);
+            outcome.record(number, result, instance_id);
         }
         outcome
     }
@@ -407,8 +555,102 @@ impl Ledger {
                 let counts = p.counts.iter().map(|(k, v)| (ledger.names.id(k), *v)).collect();
                 install.days.push((day_number(date), DayPing { at: p.at, dims, counts }));
             }
-            ledger.instances.insert(id.into(), install);
+            ledger.adopt(id.into(), install)?;
         }
+        Ok(ledger)
+    }
+}
+
+impl Ledger {
+    /// The checkpoint: every stored ping, the counters and the raw log position, in the
+    /// compact binary form of `checkpoint` (installs in id order, so equal ledgers give
+    /// equal bytes).
+    pub fn to_checkpoint(&self) -> Vec<u8> {
+        let mut ids: Vec<&Box<str>> = self.instances.keys().collect();
+        ids.sort_unstable();
+        let installs = ids
+            .into_iter()
+            .map(|id| {
+                let mut previous = 0;
+                let pings = self.instances[id]
+                    .days
+                    .iter()
+                    .map(|(day, p)| {
+                        let saved = checkpoint::SavedPing {
+                            day_step: (day - previous) as u32,
+                            ms_in_day: (p.at - dates::epoch_ms(day_of(*day))) as u32,
+                            dims: p.dims,
+                            counts: p.counts.to_vec(),
+                        };
+                        previous = *day;
+                        saved
+                    })
+                    .collect();
+                checkpoint::SavedInstall { id: id.to_string(), pings }
+            })
+            .collect();
+        checkpoint::encode(&checkpoint::Checkpoint {
+            window: self.window,
+            names: self.names.names.iter().map(|n| n.to_string()).collect(),
+            installs,
+            accepted: self.accepted,
+            duplicates: self.duplicates,
+            offered: self.offered,
+            rejected_total: self.rejected_total,
+            rejected: self.rejected.clone(),
+            log: self.log,
+        })
+    }
+
+    /// Restores a ledger from `to_checkpoint`'s bytes. A file that fails its checks, or
+    /// holds what no ledger could (a reserved name, days out of order), is refused by name.
+    pub fn from_checkpoint(bytes: &[u8]) -> Result<Ledger> {
+        let saved = checkpoint::decode(bytes)?;
+        if !(1..=MAX_ACTIVE_WINDOW_DAYS).contains(&saved.window) {
+            return Err(Error::new("checkpoint.window", format!("must be 1 to {MAX_ACTIVE_WINDOW_DAYS} days, got {}", saved.window)));
+        }
+        let mut ledger = Ledger::with_window(saved.window);
+        for name in &saved.names {
+            if FORBIDDEN_KEYS.contains(&name.as_str()) || ledger.names.ids.contains_key(name.as_str()) {
+                return Err(Error::new("checkpoint.names", format!("holds a reserved or repeated name {name:?}")));
+            }
+            ledger.names.id(name);
+        }
+        let known = saved.names.len() as u32;
+        let count_name_ok = |k: u32| {
+            k < known && {
+                let name = &saved.names[k as usize];
+                !name.is_empty() && name.split('.').all(|seg| !seg.is_empty() && !FORBIDDEN_KEYS.contains(&seg))
+            }
+        };
+        for install in saved.installs {
+            let field = || format!("checkpoint.installs.{}", install.id);
+            let mut days = Vec::with_capacity(install.pings.len());
+            let mut day: i64 = 0;
+            for (n, p) in install.pings.into_iter().enumerate() {
+                day += p.day_step as i64;
+                let date = i32::try_from(day).ok().and_then(NaiveDate::from_num_days_from_ce_opt);
+                let ok = (n == 0 || p.day_step > 0)
+                    && (p.ms_in_day as i64) < checkpoint::MS_PER_DAY
+                    && p.dims.iter().all(|&d| d < known)
+                    && p.counts.iter().all(|&(k, _)| count_name_ok(k));
+                let (Some(date), true) = (date, ok) else {
+                    return Err(Error::new(format!("{}[{n}]", field()), "is not a stored ping"));
+                };
+                let at = dates::epoch_ms(date) + p.ms_in_day as i64;
+                days.push((day as i32, DayPing { at, dims: p.dims, counts: p.counts.into_boxed_slice() }));
+            }
+            if install.id.is_empty() || ledger.instances.contains_key(install.id.as_str()) {
+                return Err(Error::new(field(), "is empty or repeated"));
+            }
+            ledger.adopt(install.id.into(), Install { days })?;
+        }
+        ledger.accepted = saved.accepted;
+        ledger.duplicates = saved.duplicates;
+        ledger.offered = saved.offered;
+        ledger.rejected_total = saved.rejected_total;
+        ledger.rejected = saved.rejected;
+        ledger.log = saved.log;
         Ok(ledger)
     }
 }
@@ -455,6 +697,7 @@ impl<'de, 'l> Visitor<'de> for ArrayOfPings<'l> {
         while let Some(read) = seq.next_element_seed(OnePing)? {
             reads.push(read);
         }
+        self.ledger.expect_batch(reads.len() as u64);
         for (index, read) in reads.into_iter().enumerate() {
             let (result, instance_id) = self.ledger.offer(read);
             self.outcome.record(index as u64, result, instance_id);
@@ -549,30 +792,70 @@ impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
 /// `aggregateInstallations(pings, {activeWindowDays, asOf})` over JSON values.
 pub fn aggregate(pings: &Value, options: Option<&Value>) -> Result<Report> {
     let options = ReportOptions::from_json(options)?;
-    let mut ledger = Ledger::new();
+    let mut ledger = Ledger::with_window(options.active_window_days);
+    // The batch is one sweep over every install: the reference the ping-by-ping tables of
+    // an incremental ledger are tested against.
+    ledger.expect_batch(u64::MAX);
     ledger.ingest_batch(pings)?;
     ledger.report(options)
 }
 
 
-const DIMENSIONS: usize = 4; // driver, os, version, license
-
 impl Ledger {
-    /// Each ping p of an install with next ping q holds the install active, with p's data,
-    /// on the days [p, min(q, p + W)). So every figure is a sum of intervals: add at the
-    /// start, take away at the end, and sweep the days once.
-    ///
-    /// The changes are kept in dense day × name tables: a few megabytes for years of data,
-    /// where a list of changes per interval took hundreds (every ping's counts, twice).
+    /// Takes a restored install's pings (in date order, one per day) into the ledger.
+    fn adopt(&mut self, id: Box<str>, install: Install) -> Result<()> {
+        if install.days.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(Error::new(format!("state.instances.{id}"), "days must be in order, one ping a day"));
+        }
+        if let (Some((first, _)), Some((last, _))) = (install.days.first(), install.days.last()) {
+            self.first_day = Some(self.first_day.map_or(*first, |d| d.min(*first)));
+            self.last_day = Some(self.last_day.map_or(*last, |d| d.max(*last)));
+        }
+        self.stored += install.days.len() as u64;
+        *self.tables.get_mut() = None;
+        self.instances.insert(id, install);
+        Ok(())
+    }
+
+    /// Every stored ping's contribution, for a sweep.
+    fn contributions(&self) -> impl Iterator<Item = Contribution<'_>> {
+        self.instances.values().flat_map(|install| (0..install.days.len()).map(move |i| install.contribution(i)))
+    }
+
+    /// Runs `f` over the day tables for `window`: the kept ones (built first if a bulk load
+    /// dropped them), or, for another window, ones built for this call alone.
+    fn with_tables<R>(&self, window: u32, f: impl FnOnce(&Tables) -> R) -> R {
+        let (Some(lo), Some(hi)) = (self.first_day, self.last_day) else {
+            return f(&Tables::new(window));
+        };
+        let build = || {
+            let mut work = self.work.get();
+            work.builds += 1;
+            self.work.set(work);
+            Tables::build(window, self.contributions(), lo, hi)
+        };
+        if window != self.window {
+            return f(&build());
+        }
+        let mut kept = self.tables.borrow_mut();
+        let tables = kept.get_or_insert_with(build);
+        tables.refresh_firsts();
+        f(tables)
+    }
+
+    /// The kept day tables against a sweep of every install: the incremental path's proof.
+    pub fn tables_match_a_rebuild(&self) -> bool {
+        let (Some(lo), Some(hi)) = (self.first_day, self.last_day) else { return true };
+        let rebuilt = Tables::build(self.window, self.contributions(), lo, hi);
+        self.with_tables(self.window, |kept| kept.same_figures(&rebuilt))
+    }
+
+    /// The report's days, read from the day tables: only the rows of the range asked for.
     fn daily_figures(&self, options: ReportOptions) -> Result<Vec<Day>> {
-        let w = options.active_window_days as i32;
-        let Some(first) = self.instances.values().filter_map(|i| i.days.first().map(|(d, _)| *d)).min() else {
+        let (Some(first), Some(max)) = (self.first_day, self.last_day) else {
             return Ok(Vec::new());
         };
-        let last = match options.as_of {
-            Some(d) => day_number(d),
-            None => self.instances.values().filter_map(|i| i.days.last().map(|(d, _)| *d)).max().unwrap_or(first),
-        };
+        let last = options.as_of.map(day_number).unwrap_or(max);
         if last < first {
             return Ok(Vec::new());
         }
@@ -580,102 +863,39 @@ impl Ledger {
         if span > MAX_REPORT_DAYS {
             return Err(Error::new("asOf", format!("the report would span {span} days; at most {MAX_REPORT_DAYS}")));
         }
-        let span = span as usize;
+        let from = match options.last_days {
+            Some(n) => first.max(last - n as i32 + 1),
+            None => first,
+        };
+        Ok(self.with_tables(options.active_window_days, |t| (from..=last).map(|d| self.day(t, d)).collect()))
+    }
+
+    fn day(&self, t: &Tables, day: i32) -> Day {
+        let zero = Row::default();
+        let row = t.row_at(day).unwrap_or(&zero);
         let names = self.names.names.len();
-        let index = |d: i32| (d - first) as usize;
-
-        let mut pinged = vec![0u64; span];
-        let mut added = vec![0u64; span];
-        let mut removed = vec![0u64; span];
-        let mut resurrected = vec![0u64; span];
-        let mut active_change = vec![0i64; span + 1];
-        let mut total_change = vec![0i128; (span + 1) * names];
-        let mut dim_change = vec![0i64; (span + 1) * names * DIMENSIONS];
-        // The first day each name has a value: from then on it is in the day's map.
-        let mut total_from = vec![usize::MAX; names];
-        let mut dim_from = vec![usize::MAX; names * DIMENSIONS];
-
-        for install in self.instances.values() {
-            let upto = install.days.partition_point(|(d, _)| *d <= last);
-            let pings = &install.days[..upto];
-            for (i, (day, p)) in pings.iter().enumerate() {
-                let start = index(*day);
-                let next = pings.get(i + 1).map(|(d, _)| *d);
-                pinged[start] += 1;
-                if i == 0 {
-                    added[start] += 1;
-                }
-                let lapses = day + w;
-                let end = match next {
-                    Some(q) if q <= lapses => index(q),
-                    _ => {
-                        if lapses <= last {
-                            removed[index(lapses)] += 1;
-                        }
-                        if let Some(q) = next {
-                            resurrected[index(q)] += 1;
-                        }
-                        // Past the last day: the change at `span` is never swept.
-                        if lapses <= last { index(lapses) } else { span }
-                    }
-                };
-                active_change[start] += 1;
-                active_change[end] -= 1;
-                for &(k, v) in p.counts.iter() {
-                    let k = k as usize;
-                    total_change[start * names + k] += v as i128;
-                    total_change[end * names + k] -= v as i128;
-                    total_from[k] = total_from[k].min(start);
-                }
-                for (kind, &id) in p.dims.iter().enumerate() {
-                    let slot = kind * names + id as usize;
-                    dim_change[start * names * DIMENSIONS + slot] += 1;
-                    dim_change[end * names * DIMENSIONS + slot] -= 1;
-                    dim_from[slot] = dim_from[slot].min(start);
-                }
-            }
+        let name = |id: usize| self.names.name(id as u32).to_string();
+        let named_counts = |kind: usize| -> BTreeMap<String, u64> {
+            (0..names).filter(|&id| t.dim_first(kind, id) <= day).map(|id| (name(id), get(&row.dims[kind], id).max(0) as u64)).collect()
+        };
+        let total = |key: &str| {
+            self.names.ids.get(key).map(|&k| k as usize).filter(|&k| t.total_first(k) <= day).map_or(0.0, |k| get(&row.totals, k) as f64)
+        };
+        debug_assert_eq!(DIMENSIONS, 4);
+        Day {
+            date: format_day(day_of(day)),
+            pinged: row.pinged as u64,
+            active: row.active.max(0) as u64,
+            added: row.added as u64,
+            removed: row.removed as u64,
+            resurrected: row.resurrected as u64,
+            hosted: total("projects"),
+            remote: total("devices"),
+            totals: (0..names).filter(|&k| t.total_first(k) <= day).map(|k| (name(k), get(&row.totals, k) as f64)).collect(),
+            by_driver: named_counts(0),
+            by_os: named_counts(1),
+            by_version: named_counts(2),
+            by_license: named_counts(3),
         }
-
-        let hosted_id = self.names.ids.get("projects").map(|&k| k as usize);
-        let remote_id = self.names.ids.get("devices").map(|&k| k as usize);
-        let mut totals = vec![0i128; names];
-        let mut dims = vec![0i64; names * DIMENSIONS];
-        let mut active: i64 = 0;
-        let mut out = Vec::with_capacity(span);
-        for day in 0..span {
-            active += active_change[day];
-            for (k, t) in totals.iter_mut().enumerate() {
-                *t += total_change[day * names + k];
-            }
-            for (slot, c) in dims.iter_mut().enumerate() {
-                *c += dim_change[day * names * DIMENSIONS + slot];
-            }
-            let named_counts = |kind: usize| -> BTreeMap<String, u64> {
-                (0..names)
-                    .filter(|&id| dim_from[kind * names + id] <= day)
-                    .map(|id| (self.names.name(id as u32).to_string(), dims[kind * names + id].max(0) as u64))
-                    .collect()
-            };
-            let total = |id: Option<usize>| id.filter(|&k| total_from[k] <= day).map_or(0.0, |k| totals[k] as f64);
-            out.push(Day {
-                date: format_day(day_of(first + day as i32)),
-                pinged: pinged[day],
-                active: active.max(0) as u64,
-                added: added[day],
-                removed: removed[day],
-                resurrected: resurrected[day],
-                hosted: total(hosted_id),
-                remote: total(remote_id),
-                totals: (0..names)
-                    .filter(|&k| total_from[k] <= day)
-                    .map(|k| (self.names.name(k as u32).to_string(), totals[k] as f64))
-                    .collect(),
-                by_driver: named_counts(0),
-                by_os: named_counts(1),
-                by_version: named_counts(2),
-                by_license: named_counts(3),
-            });
-        }
-        Ok(out)
     }
 }

@@ -2,5 +2,7 @@
 //! that turns them into the Telemetry Data Dashboard's daily figures (`ledger`).
 
 pub mod dashboard;
+pub mod checkpoint;
+pub mod days;
 pub mod ledger;
 pub mod ping;
