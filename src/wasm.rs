@@ -277,6 +277,18 @@ impl InstallationLedger {
         self.inner.log_position().offset as f64
     }
 
+    /// Where a database source stopped (any string, e.g. a JSON keyset key), kept in the
+    /// checkpoint so a start resumes from exactly what the checkpoint covers.
+    #[wasm_bindgen(getter, js_name = sourceKey)]
+    pub fn source_key(&self) -> Option<String> {
+        self.inner.source_key().map(str::to_string)
+    }
+
+    #[wasm_bindgen(setter, js_name = sourceKey)]
+    pub fn set_source_key(&mut self, key: Option<String>) {
+        self.inner.set_source_key(key);
+    }
+
     /// What was touched since the last call: `{installs, days, builds}`.
     #[wasm_bindgen(js_name = takeWork)]
     pub fn take_work(&self) -> Result<JsValue, JsValue> {

@@ -43,8 +43,10 @@ async function readLog (ledger, file, { onProgress, keepRejected = 1000 } = {}) 
     try {
         const { size } = await handle.stat()
         result.size = size
+        // A follow reads a few hundred bytes: allocate what is there, never a whole chunk
+        // (4 MB of garbage a ping would set the collector off all the time).
         let chunk = CHUNK
-        let buffer = Buffer.allocUnsafe(chunk)
+        let buffer = Buffer.allocUnsafe(Math.min(chunk, size - ledger.logOffset))
         while (ledger.logOffset < size) {
             const at = ledger.logOffset
             const want = Math.min(chunk, size - at)
@@ -61,7 +63,7 @@ async function readLog (ledger, file, { onProgress, keepRejected = 1000 } = {}) 
                 if (at + bytesRead >= size) break
                 if (chunk >= MAX_LINE) throw new Error(`raw log: line at byte ${at} is longer than ${MAX_LINE} bytes`)
                 chunk *= 4
-                buffer = Buffer.allocUnsafe(chunk)
+                buffer = Buffer.allocUnsafe(Math.min(chunk, size - at))
             }
         }
     } finally {

@@ -43,9 +43,51 @@ pub struct Checkpoint {
     pub rejected_total: u64,
     pub rejected: Vec<Rejection>,
     pub log: LogPosition,
+    /// Where a database source stopped (its keyset key, as the caller wrote it).
+    pub source_key: Option<String>,
 }
 
-pub fn encode(checkpoint: &Checkpoint) -> Vec<u8> {
+/// What a ledger writes: the same fields as `Checkpoint`, in the same order, borrowed
+/// where the ledger already holds them, so a million pings are written without a million
+/// intermediate vectors.
+#[derive(Serialize)]
+pub struct CheckpointRef<'a, I: Serialize> {
+    pub window: u32,
+    pub names: &'a [Box<str>],
+    pub installs: I,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub offered: u64,
+    pub rejected_total: u64,
+    pub rejected: &'a [Rejection],
+    pub log: LogPosition,
+    pub source_key: Option<&'a str>,
+}
+
+/// One stored ping as written: the fields of `SavedPing`.
+#[derive(Serialize)]
+pub struct PingRef<'a> {
+    pub day_step: u32,
+    pub ms_in_day: u32,
+    pub dims: &'a [u32; 4],
+    pub counts: &'a [(u32, u64)],
+}
+
+/// A sequence written straight from an iterator of known length.
+pub struct Seq<F>(pub F);
+
+impl<F, I, T> Serialize for Seq<F>
+where
+    F: Fn() -> I,
+    I: ExactSizeIterator<Item = T>,
+    T: Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
+pub fn encode<T: Serialize>(checkpoint: &T) -> Vec<u8> {
     let payload = postcard::to_allocvec(checkpoint).unwrap_or_default();
     let mut out = Vec::with_capacity(HEADER + payload.len());
     out.extend_from_slice(MAGIC);
@@ -94,6 +136,7 @@ mod tests {
             rejected_total: 0,
             rejected: Vec::new(),
             log: LogPosition { offset: 120, lines: 1 },
+            source_key: Some("{\"createdAt\":\"2026-01-05 10:00:00\"}".into()),
         }
     }
 

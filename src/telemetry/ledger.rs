@@ -21,7 +21,7 @@ use serde_json::Value;
 use super::checkpoint;
 use super::days::{get, Contribution, Row, Tables, Work, DIMENSIONS};
 use super::ping::{self, PingRef, Read, FORBIDDEN_KEYS};
-use crate::dates::{self, format_day};
+use crate::dates::format_day;
 use crate::error::{Error, Result};
 use crate::input;
 
@@ -124,6 +124,8 @@ pub struct Ledger {
     last_day: Option<i32>,
     /// What of a raw log this ledger holds (`ingest_log`).
     log: LogPosition,
+    /// Where a database source stopped: the caller's keyset key, kept with the checkpoint.
+    source_key: Option<String>,
     work: Cell<Work>,
 }
 
@@ -233,6 +235,27 @@ fn day_number(day: NaiveDate) -> i32 {
     chrono::Datelike::num_days_from_ce(&day)
 }
 
+/// An install's stored pings as a checkpoint writes them (`checkpoint::SavedPing`).
+fn pings_written(days: &[(i32, DayPing)]) -> impl Serialize + '_ {
+    checkpoint::Seq(move || {
+        days.iter().enumerate().map(move |(i, (day, p))| checkpoint::PingRef {
+            day_step: (day - if i == 0 { 0 } else { days[i - 1].0 }) as u32,
+            ms_in_day: (p.at - day_start_ms(*day)) as u32,
+            dims: &p.dims,
+            counts: &p.counts,
+        })
+    })
+}
+
+/// Days from the common era to 1970-01-01.
+const UNIX_EPOCH_DAY: i64 = 719_163;
+
+/// Epoch milliseconds of the start of a day (days from the common era), without chrono:
+/// a checkpoint does this a million times.
+fn day_start_ms(number: i32) -> i64 {
+    (number as i64 - UNIX_EPOCH_DAY) * checkpoint::MS_PER_DAY
+}
+
 fn day_of(number: i32) -> NaiveDate {
     NaiveDate::from_num_days_from_ce_opt(number).unwrap_or_default()
 }
@@ -261,6 +284,7 @@ impl Ledger {
             first_day: None,
             last_day: None,
             log: LogPosition::default(),
+            source_key: None,
             work: Cell::new(Work::default()),
         }
     }
@@ -459,6 +483,15 @@ impl Ledger {
         self.log
     }
 
+    /// The key a database source stopped at, saved in the checkpoint with what it covers.
+    pub fn source_key(&self) -> Option<&str> {
+        self.source_key.as_deref()
+    }
+
+    pub fn set_source_key(&mut self, key: Option<String>) {
+        self.source_key = key;
+    }
+
     /// Offers each line of `text`; the first is line `first_line + 1` of its file.
     fn ingest_lines(&mut self, text: &[u8], first_line: u64) -> BatchOutcome {
         let mut outcome = BatchOutcome::default();
@@ -566,39 +599,19 @@ impl Ledger {
     /// compact binary form of `checkpoint` (installs in id order, so equal ledgers give
     /// equal bytes).
     pub fn to_checkpoint(&self) -> Vec<u8> {
-        let mut ids: Vec<&Box<str>> = self.instances.keys().collect();
+        let mut ids: Vec<&str> = self.instances.keys().map(|id| id.as_ref()).collect();
         ids.sort_unstable();
-        let installs = ids
-            .into_iter()
-            .map(|id| {
-                let mut previous = 0;
-                let pings = self.instances[id]
-                    .days
-                    .iter()
-                    .map(|(day, p)| {
-                        let saved = checkpoint::SavedPing {
-                            day_step: (day - previous) as u32,
-                            ms_in_day: (p.at - dates::epoch_ms(day_of(*day))) as u32,
-                            dims: p.dims,
-                            counts: p.counts.to_vec(),
-                        };
-                        previous = *day;
-                        saved
-                    })
-                    .collect();
-                checkpoint::SavedInstall { id: id.to_string(), pings }
-            })
-            .collect();
-        checkpoint::encode(&checkpoint::Checkpoint {
+        checkpoint::encode(&checkpoint::CheckpointRef {
             window: self.window,
-            names: self.names.names.iter().map(|n| n.to_string()).collect(),
-            installs,
+            names: &self.names.names,
+            installs: checkpoint::Seq(|| ids.iter().map(|id| (*id, pings_written(&self.instances[*id].days)))),
             accepted: self.accepted,
             duplicates: self.duplicates,
             offered: self.offered,
             rejected_total: self.rejected_total,
-            rejected: self.rejected.clone(),
+            rejected: &self.rejected,
             log: self.log,
+            source_key: self.source_key.as_deref(),
         })
     }
 
@@ -637,7 +650,8 @@ impl Ledger {
                 let (Some(date), true) = (date, ok) else {
                     return Err(Error::new(format!("{}[{n}]", field()), "is not a stored ping"));
                 };
-                let at = dates::epoch_ms(date) + p.ms_in_day as i64;
+                let _ = date;
+                let at = day_start_ms(day as i32) + p.ms_in_day as i64;
                 days.push((day as i32, DayPing { at, dims: p.dims, counts: p.counts.into_boxed_slice() }));
             }
             if install.id.is_empty() || ledger.instances.contains_key(install.id.as_str()) {
@@ -651,6 +665,7 @@ impl Ledger {
         ledger.rejected_total = saved.rejected_total;
         ledger.rejected = saved.rejected;
         ledger.log = saved.log;
+        ledger.source_key = saved.source_key;
         Ok(ledger)
     }
 }
@@ -896,6 +911,19 @@ impl Ledger {
             by_os: named_counts(1),
             by_version: named_counts(2),
             by_license: named_counts(3),
+        }
+    }
+}
+
+#[cfg(test)]
+mod day_start_tests {
+    use super::*;
+
+    #[test]
+    fn day_start_ms_is_chronos_midnight() {
+        for date in ["1970-01-01", "2020-02-29", "2026-11-25", "2099-12-31"] {
+            let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
+            assert_eq!(day_start_ms(day_number(day)), crate::dates::epoch_ms(day), "{date}");
         }
     }
 }
