@@ -3,6 +3,7 @@
 // engineers' and the host's servers run on the same machine). The server refuses to run as
 // root, so as root everything runs as the `postgres` user that Debian's package creates.
 const { execFileSync } = require('node:child_process')
+const crypto = require('node:crypto')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -55,7 +56,8 @@ function alive (pid) {
 }
 
 /**
- * A new server in a new directory. Returns {url, pid, port, dir, stop, halt, restart}:
+ * A new server in a new directory, asking a password over TCP. Returns {url, host, port,
+ * database, user, password, pid, dir, stop, halt, restart}:
  * `halt()` stops the server and keeps its data (a "database down" test), `restart()` starts it
  * again on the same directory and port, `stop()` stops it and deletes the directory.
  */
@@ -69,12 +71,23 @@ async function startPostgres () {
     const logFile = path.join(dir, 'server.log')
     const pidFile = path.join(data, 'postmaster.pid')
     const port = await freePort()
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--locale=C', '--no-sync'])
+    // A password over TCP (as a real database asks), so a test can tell it was sent.
+    const user = 'postgres'
+    const password = crypto.randomBytes(12).toString('hex')
+    const pwfile = path.join(dir, 'pwfile')
+    fs.writeFileSync(pwfile, password + '\n')
+    if (asRoot) fs.chownSync(pwfile, fs.statSync(dir).uid, fs.statSync(dir).gid)
+    run('initdb', ['-D', data, '-U', user, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '--encoding=UTF8', '--locale=C', '--no-sync'])
+    fs.rmSync(pwfile)
 
     let pid = null
     const server = {
-        url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+        url: `postgres://${user}:${password}@127.0.0.1:${port}/postgres`,
+        host: '127.0.0.1',
         port,
+        database: 'postgres',
+        user,
+        password,
         dir,
         get pid () { return pid },
         log: () => fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : '',
