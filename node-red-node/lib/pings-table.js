@@ -187,6 +187,11 @@ const CHUNK_BYTES = 1 << 20
  * more than a chunk in JavaScript. A chunk is handed over only after the previous onChunk
  * (and its Promise) finished.
  *
+ * Rows come in the primary key's order, each once. Not read: rows with no created_at (only a
+ * hand-made table allows them; they belong to no day), and of rows that share one exact key
+ * (only possible without the primary key) those a page boundary falls between. Without the
+ * primary key's index every page sorts the whole table: add the index to a large table.
+ *
  * @param {import('pg').Pool} pool
  * @param {string} table `pings` or `schema.pings`
  * @param {object} options
@@ -218,7 +223,7 @@ async function readPings (pool, table, { after = null, pageSize = 100000, settle
             // a delimiter that JSON never holds raw passes the JSON through untouched (the text
             // format would double every backslash), and row_to_json never writes a raw newline.
             const sql = `COPY (SELECT ${rowJson(info)} FROM ${quoted} p
-                          WHERE ${afterKey(key)} AND ${settled(info, settleSeconds)}
+                          WHERE p.created_at IS NOT NULL AND ${afterKey(key)} AND ${settled(info, settleSeconds)}
                           ORDER BY p.created_at, p."instanceId" LIMIT ${pageSize})
                          TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`
             const page = await readPage(pool, sql, async (chunk, lines) => {

@@ -291,6 +291,9 @@ describe('the collector\'s pings table in PostgreSQL', function () {
             ('2026-01-05 12:00:00', 'c', 2),
             ('2026-01-05 12:00:00', 'd', 4),
             ('2026-01-06 09:00:00', 'a\\"quoted\\\\', 5)`)
+        // Without NOT NULL either, a row with no time: it belongs to no day and has no key.
+        await pool.query(`ALTER TABLE ${q} ALTER COLUMN created_at DROP NOT NULL`)
+        await pool.query(`INSERT INTO ${q} (created_at, "instanceId") VALUES (NULL, 'e')`)
         for (const pageSize of [1, 2, 3, 100]) {
             const { ledger, result, outcomes } = await readIntoLedger(pool, name, { pageSize })
             assert.equal(result.rows, 7, `pageSize ${pageSize}`)
