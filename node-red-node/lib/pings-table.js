@@ -71,7 +71,8 @@ const described = new WeakMap()
 /**
  * The table's columns: `{columns: Map<name, type>, payload: boolean, zoned: boolean}`, where
  * `payload` says it has a `payload jsonb` column and `zoned` that created_at is timestamptz.
- * to_regclass resolves the name as the queries do (search_path included).
+ * to_regclass resolves the name as the queries do (search_path included). Looked up once per
+ * pool: a column added while the flows run is seen after a redeploy (a new pool).
  */
 function describeTable (pool, table) {
     const quoted = quoteTable(table)
