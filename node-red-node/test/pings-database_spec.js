@@ -6,6 +6,7 @@ const { Pool } = require('pg')
 const metaSnapshot = require('../nodes/meta-snapshot.js')
 const pingsDatabase = require('../nodes/pings-database.js')
 const { startPostgres } = require('../../tests/support/postgres')
+const { waitFor } = require('../../tests/support/node-red')
 
 helper.init(require.resolve('node-red'))
 
@@ -58,7 +59,13 @@ describe('pings-database config node with the meta-snapshot node', function () {
         assert.ok(!JSON.stringify(flow()).includes(server.password))
         const { rows } = await db.connection().pool.query('SELECT current_user AS who')
         assert.deepEqual(rows, [{ who: server.user }])
+        const ours = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'node-red-contrib-product-growth'"
+        assert.ok((await pool.query(ours)).rows[0].n >= 1)
         await helper.unload()
+        // Closing the flows closes its connections.
+        assert.equal(db.pool, null)
+        // (A server process ends a moment after its client said goodbye.)
+        await waitFor(async () => (await pool.query(ours)).rows[0].n === 0, { timeout: 5000, interval: 50, what: 'the pool\'s connections to close' })
         // Without the credential the server refuses it: the password really is what is sent.
         await helper.load([pingsDatabase, metaSnapshot], flow(), { db: { password: 'wrong' } })
         await assert.rejects(helper.getNode('db').connection().pool.query('SELECT 1'), err => err.code === '28P01')
