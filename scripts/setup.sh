@@ -11,6 +11,14 @@ WASM_PACK_VERSION=0.13.1
 
 log() { printf '[setup] %s\n' "$*"; }
 
+# Debian packages, with one `apt-get update` however many are missing.
+APT_UPDATED=""
+apt_install() {
+  local SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
@@ -30,9 +38,14 @@ fi
 # Browser tests drive Debian's chromium; playwright cannot download its own here.
 if [ "${SKIP_BROWSER:-}" != 1 ] && [ ! -x /usr/bin/chromium ]; then
   log "installing Debian's chromium"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  apt_install chromium
+fi
+
+# The PostgreSQL tests start their own throwaway server from Debian's binaries (initdb,
+# pg_ctl); the package's own cluster is not used.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  log "installing Debian's postgresql"
+  apt_install postgresql
 fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

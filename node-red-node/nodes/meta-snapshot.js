@@ -1,21 +1,29 @@
-// meta-snapshot: the history of FlowFuse Cloud meta snapshots, kept in a context store.
+// meta-snapshot: the history of FlowFuse Cloud meta snapshots, kept in the `meta_snapshots`
+// table of a selected pings database, or else in a context store.
 // A metrics object in (msg.payload, dated msg.date or today); the stored snapshot, the chosen
 // metric's charts, the table of every metric and the metric picker's options out.
-const core = require('../lib/core')
 const { formatRate, formatSigned, formatValue } = require('../lib/format')
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
-const { storedState } = require('../lib/stored-state')
+const { snapshotStore } = require('../lib/snapshot-store')
 
 module.exports = function (RED) {
     function MetaSnapshotNode (config) {
         RED.nodes.createNode(this, config)
         const node = this
-        const state = storedState(node, {
-            store: config.store || undefined,
-            key: 'snapshots',
-            create: saved => new core.SnapshotHistory(saved)
-        })
+        const database = config.database ? RED.nodes.getNode(config.database) : null
+        const missing = config.database && !database
+            ? Object.assign(new Error('database: the selected pings database is not deployed'), { field: 'database' })
+            : null
+        const state = snapshotStore(node, { database, store: config.store || undefined })
+        if (database && !missing) {
+            state.ready().then(() => {
+                node.status({ fill: 'green', shape: 'dot', text: `${state.history().metricNames.length} metrics` })
+            }, err => {
+                node.status({ fill: 'red', shape: 'ring', text: String(err.message).slice(0, 60) })
+                node.error(`the snapshot history could not be loaded from ${database.describe()}: ${err.message}`)
+            })
+        }
         const events = String(config.events || '').split(',').map(s => s.trim()).filter(Boolean)
         const averageWeeks = Number(config.averageWeeks) || 4
         let chosen = config.metric || null
@@ -29,7 +37,7 @@ module.exports = function (RED) {
          * The table goes out on `tableMsg` when given (a "report" request), so an
          * http-in → meta-snapshot → http-response flow can answer with it. */
         function views (msg, tableMsg) {
-            const history = state.get()
+            const history = state.history()
             const opts = options(msg)
             const report = history.report(opts)
             const names = report.metrics.map(m => m.metric)
@@ -57,8 +65,9 @@ module.exports = function (RED) {
         }
 
         onInput(node, async msg => {
-            await state.ready
-            const history = state.get()
+            if (missing) throw missing
+            await state.ready()
+            const history = state.history()
             if (msg.topic === 'report') return [null, ...views(msg, msg)]
             if (msg.topic === 'metric') {
                 if (typeof msg.payload !== 'string' || !history.metricNames.includes(msg.payload)) {
@@ -71,17 +80,14 @@ module.exports = function (RED) {
             if (msg.topic === 'seed') {
                 // A backfill for a new instance: only into an empty history, so a restart
                 // never overwrites snapshots taken since.
-                if (!history.isEmpty) return [null, ...views(msg)]
-                history.addAll(msg.payload)
-                state.changed()
+                await state.seed(msg.payload)
                 return [null, ...views(msg)]
             }
-            const stored = history.add({ date: msg.date !== undefined ? msg.date : today(), metrics: msg.payload })
-            state.changed()
-            msg.payload = stored
+            // Stored (in the database: committed) before it is reported stored.
+            msg.payload = await state.add({ date: msg.date !== undefined ? msg.date : today(), metrics: msg.payload })
             return [msg, ...views(msg)]
         }, () => {
-            const names = state.get().metricNames
+            const names = state.history().metricNames
             return `${names.length} metrics`
         })
 

@@ -38,7 +38,10 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
         const userDir = path.join(tmp, 'userdir')
         fs.mkdirSync(userDir)
         fs.writeFileSync(path.join(userDir, 'package.json'), '{"name":"clean","private":true}')
-        npm(['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: userDir })
+        // Its dependencies (pg) come from the registry as for anyone installing it; from
+        // npm's cache when they are there, so a repeat run needs no network.
+        npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], { cwd: userDir })
+        assert.ok(fs.existsSync(path.join(userDir, 'node_modules/pg/package.json')), 'pg is installed with the package')
         fs.writeFileSync(path.join(userDir, 'settings.js'), 'module.exports = { uiHost: "127.0.0.1", uiPort: Number(process.env.PORT), flowFile: "flows.json" }\n')
         // Only node's own directory on the PATH: no cargo, rustc or wasm-pack.
         const PATH = path.dirname(process.execPath)
@@ -48,7 +51,7 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
             const sets = await res.json()
             const ours = sets.filter(s => s.module === 'node-red-contrib-product-growth')
             const declared = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes).sort()
-            assert.deepEqual(declared, ['growth-calculator', 'installations', 'meta-snapshot', 'telemetry-ping', 'week-on-week'])
+            assert.deepEqual(declared, ['growth-calculator', 'installations', 'meta-snapshot', 'pings-database', 'telemetry-ping', 'week-on-week'])
             assert.deepEqual(ours.map(s => s.types).flat().sort(), declared)
             assert.ok(ours.every(s => s.enabled && !s.err), JSON.stringify(ours))
             // Loaded is not enough: deploy both nodes behind HTTP endpoints and use them.

@@ -1,0 +1,92 @@
+// pings database: a config node for the PostgreSQL database that holds FlowFuse's collector
+// table (`pings`) and the `meta_snapshots` table. It owns one connection pool, shared by every
+// node that selects it and closed when the flows stop. The password lives in the node's
+// credentials (never in the flow file); or the whole connection comes from $DATABASE_URL.
+const { Pool } = require('pg')
+const { quoteTable, snapshotTableFor } = require('../lib/pings-table')
+
+module.exports = function (RED) {
+    function PingsDatabaseNode (config) {
+        RED.nodes.createNode(this, config)
+        const node = this
+        node.table = String(config.table || 'pings').trim()
+        node.snapshotTable = snapshotTableFor(node.table)
+        node.configError = null
+        node.pool = null
+
+        let connection
+        try {
+            quoteTable(node.table)
+            connection = connectionOptions(config, node.credentials || {})
+        } catch (err) {
+            node.configError = err
+            node.error(err.message)
+        }
+        if (connection) {
+            node.pool = new Pool({
+                ...connection,
+                max: 5,
+                // A database that is down is answered in seconds (a 503), not after the OS gives up.
+                connectionTimeoutMillis: 5000,
+                idleTimeoutMillis: 30000,
+                application_name: 'node-red-contrib-product-growth'
+            })
+            // An idle connection the server ended (a restart): the pool drops it and opens a
+            // new one when asked. Without a listener the error would stop Node-RED.
+            node.pool.on('error', err => node.warn(`${node.describe()}: an idle connection was closed (${err.message})`))
+        }
+
+        /** Where it connects, for status texts and logs: never the password. */
+        node.describe = function () {
+            if (!connection) return 'not configured'
+            if (connection.connectionString) return '$DATABASE_URL'
+            return `${connection.user ? connection.user + '@' : ''}${connection.host}:${connection.port}/${connection.database}`
+        }
+
+        /** The pool and table for pings-table.js; throws the configuration's error, if any. */
+        node.connection = function () {
+            if (node.configError) throw node.configError
+            return { pool: node.pool, table: node.table, snapshotTable: node.snapshotTable }
+        }
+
+        node.on('close', function (done) {
+            const pool = node.pool
+            node.pool = null
+            if (!pool) return done()
+            pool.end().then(() => done(), err => {
+                node.warn(`closing the connections: ${err.message}`)
+                done()
+            })
+        })
+    }
+
+    /** pg's connection options from the node's settings, checked by field. */
+    function connectionOptions (config, credentials) {
+        const fail = (field, message) => { throw Object.assign(new Error(`${field}: ${message}`), { field }) }
+        if (config.useEnv === true || config.useEnv === 'true') {
+            const url = process.env.DATABASE_URL
+            if (!url) fail('DATABASE_URL', 'is not set in the environment of Node-RED')
+            return { connectionString: url }
+        }
+        const host = String(config.host || '').trim()
+        if (!host) fail('host', 'is required')
+        const port = config.port === undefined || config.port === '' ? 5432 : Number(config.port)
+        if (!Number.isInteger(port) || port < 1 || port > 65535) fail('port', `must be a whole number from 1 to 65535, got ${JSON.stringify(config.port)}`)
+        const database = String(config.database || '').trim()
+        if (!database) fail('database', 'is required')
+        const ssl = { off: false, verify: { rejectUnauthorized: true }, 'no-verify': { rejectUnauthorized: false } }[config.ssl || 'off']
+        if (ssl === undefined) fail('ssl', `must be off, verify or no-verify, got ${JSON.stringify(config.ssl)}`)
+        return {
+            host,
+            port,
+            database,
+            user: String(config.user || '').trim() || undefined,
+            password: credentials.password || undefined,
+            ssl
+        }
+    }
+
+    RED.nodes.registerType('pings-database', PingsDatabaseNode, {
+        credentials: { password: { type: 'password' } }
+    })
+}
