@@ -43,7 +43,8 @@ fi
 
 # The PostgreSQL tests start their own throwaway server from Debian's binaries (initdb,
 # pg_ctl); the package's own cluster is not used.
-if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+# Only the tests need it: `npm start` (SKIP_BROWSER=1) uses the embedded raw log.
+if [ "${SKIP_BROWSER:-}" != 1 ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   log "installing Debian's postgresql"
   apt_install postgresql
 fi
