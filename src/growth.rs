@@ -231,7 +231,17 @@ pub fn weeks_to_target(input: &Value) -> Result<Option<f64>> {
     Ok(weeks_to(start, target, weekly_rate(input)?))
 }
 
-fn weeks_to(start: f64, target: f64, weekly_rate: f64) -> Option<f64> {
+/// (target / start)^(1/n) − 1 over a fractional number of weeks.
+pub(crate) fn rate_over(start: f64, target: f64, weeks: f64) -> f64 {
+    (target / start).powf(1.0 / weeks) - 1.0
+}
+
+/// start × (1 + g)^n over a fractional number of weeks.
+pub(crate) fn value_after(start: f64, weekly_rate: f64, weeks: f64) -> f64 {
+    start * (1.0 + weekly_rate).powf(weeks)
+}
+
+pub(crate) fn weeks_to(start: f64, target: f64, weekly_rate: f64) -> Option<f64> {
     if target == start {
         return Some(0.0);
     }

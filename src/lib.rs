@@ -2,6 +2,7 @@
 //! Dashboard. Every module but `wasm` is plain Rust with no knowledge of JavaScript, and none
 //! of them reads the clock: time always comes in as an argument.
 
+pub mod analytics;
 pub mod dates;
 pub mod demo;
 pub mod error;

@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
-use crate::{demo, growth, input, weekly, Error};
+use crate::{analytics, demo, growth, input, weekly, Error};
 
 /// A real JS `Error` whose message names the field, with the field also as `err.field`, so
 /// a Node-RED node can show it in its status and a Catch node can route on it.
@@ -74,6 +74,25 @@ pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValu
     let points = from_js("points", points)?;
     let options = from_js("options", options)?;
     to_js(&weekly::week_on_week_json(&points, Some(&options)).map_err(js_error)?)
+}
+
+/// `overviewRow(metric, points, {aggregate, asOf, target: {value, date}, floor, k})`: the
+/// overview page's row for one metric: latest value, growth and rating, 4-week average,
+/// 12-week sparkline, target status and this week's alert.
+#[wasm_bindgen(js_name = overviewRow)]
+pub fn overview_row(metric: &str, points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let points = from_js("points", points)?;
+    let options = from_js("options", options)?;
+    to_js(&analytics::overview_row_json(metric, &points, Some(&options)).map_err(js_error)?)
+}
+
+/// `growthAlerts(metric, points, {aggregate, asOf, floor, k, everyWeek})`: alerts on the
+/// last complete week (or every week), one per week with its reasons.
+#[wasm_bindgen(js_name = growthAlerts)]
+pub fn growth_alerts(metric: &str, points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let points = from_js("points", points)?;
+    let options = from_js("options", options)?;
+    to_js(&analytics::alerts_json(metric, &points, Some(&options)).map_err(js_error)?)
 }
 
 /// Pings cross the boundary as JSON text: V8's `JSON.stringify` and the core's streaming
@@ -350,6 +369,23 @@ impl InstallationLedger {
     pub fn dashboard(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let options = from_js("options", options)?;
         to_js(&dashboard::for_ledger(&self.inner, Some(&options)).map_err(js_error)?)
+    }
+
+    /// Growth accounting per ISO week: `[{week, start, end, new, resurrected, churned, net,
+    /// quickRatio, active, partial}]`; options as `report`.
+    pub fn accounting(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        let report = self.inner.report(options).map_err(js_error)?;
+        to_js(&analytics::growth_accounting(&report.days))
+    }
+
+    /// Cohort retention: `[{week, start, size, retained: [{weeks, retained, share}]}]` at
+    /// 1, 2, 4, 8, 12, 26 and 52 weeks; `null` where that week is not complete.
+    pub fn retention(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        to_js(&self.inner.retention(options))
     }
 
     #[wasm_bindgen(getter)]

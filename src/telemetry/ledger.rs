@@ -670,6 +670,79 @@ impl Ledger {
     }
 }
 
+/// Weeks after its first at which a cohort's retention is read (DESIGN.md).
+pub const RETENTION_WEEKS: [u32; 7] = [1, 2, 4, 8, 12, 26, 52];
+
+/// The installs whose first ping is in one ISO week, and how many of them are active on the
+/// last day of week c + k.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cohort {
+    pub week: String,
+    pub start: String,
+    pub size: u64,
+    pub retained: Vec<RetentionCell>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetentionCell {
+    pub weeks: u32,
+    /// `None` while week c + k is not complete (its Sunday after `asOf`): never a guess.
+    pub retained: Option<u64>,
+    pub share: Option<f64>,
+}
+
+impl Ledger {
+    /// Cohort retention of installs, cohorts by the ISO week of their first ping, as of
+    /// `options.as_of` (the last day with a ping by default), active by the ledger's definition
+    /// with `options.active_window_days`.
+    pub fn retention(&self, options: ReportOptions) -> Vec<Cohort> {
+        let Some(max) = self.last_day else { return Vec::new() };
+        let as_of = options.as_of.map(day_number).unwrap_or(max);
+        let w = options.active_window_days as i32;
+        let mut cohorts: BTreeMap<i32, (u64, [u64; RETENTION_WEEKS.len()])> = BTreeMap::new();
+        for install in self.instances.values() {
+            let Some(&(first, _)) = install.days.first() else { continue };
+            if first > as_of {
+                continue;
+            }
+            let monday = day_number(crate::dates::IsoWeek::of(day_of(first)).monday);
+            let entry = cohorts.entry(monday).or_insert((0, [0; RETENTION_WEEKS.len()]));
+            entry.0 += 1;
+            for (i, k) in RETENTION_WEEKS.iter().enumerate() {
+                let sunday = monday + 7 * *k as i32 + 6;
+                if sunday > as_of {
+                    break;
+                }
+                let upto = install.days.partition_point(|(d, _)| *d <= sunday);
+                if upto > 0 && sunday - install.days[upto - 1].0 < w {
+                    entry.1[i] += 1;
+                }
+            }
+        }
+        cohorts
+            .into_iter()
+            .map(|(monday, (size, retained))| {
+                let week = crate::dates::IsoWeek::of(day_of(monday));
+                Cohort {
+                    week: week.label(),
+                    start: format_day(week.monday),
+                    size,
+                    retained: RETENTION_WEEKS
+                        .iter()
+                        .zip(retained)
+                        .map(|(&k, n)| {
+                            let complete = monday + 7 * k as i32 + 6 <= as_of;
+                            RetentionCell { weeks: k, retained: complete.then_some(n), share: complete.then(|| n as f64 / size as f64) }
+                        })
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Saved {
