@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
-use crate::{analytics, demo, growth, input, weekly, Error};
+use crate::{analytics, growth, input, weekly, Error};
+#[cfg(feature = "demo")]
+use crate::demo;
 
 /// A real JS `Error` whose message names the field, with the field also as `err.field`, so
 /// a Node-RED node can show it in its status and a Catch node can route on it.
@@ -215,6 +217,9 @@ pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsVal
     to_js(&validation)
 }
 
+// Demo data is for the start command, the tests and the benchmark: the package ships
+// without it (Cargo feature `demo`), which keeps the .wasm small.
+#[cfg(feature = "demo")]
 /// The same demo pings as NDJSON text, one per line: quick to make in bulk (benchmarks).
 #[wasm_bindgen(js_name = demoPingsNdjson)]
 pub fn demo_pings_ndjson(options: JsValue) -> Result<String, JsValue> {
@@ -228,6 +233,9 @@ pub fn memory_bytes() -> f64 {
     (core::arch::wasm32::memory_size(0) * 65536) as f64
 }
 
+// Demo data is for the start command, the tests and the benchmark: the package ships
+// without it (Cargo feature `demo`), which keeps the .wasm small.
+#[cfg(feature = "demo")]
 /// Realistic demo pings: `{installs, days, start, seed?, flatShare?}`.
 #[wasm_bindgen(js_name = demoPings)]
 pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
@@ -399,6 +407,9 @@ impl InstallationLedger {
     }
 }
 
+// Demo data is for the start command, the tests and the benchmark: the package ships
+// without it (Cargo feature `demo`), which keeps the .wasm small.
+#[cfg(feature = "demo")]
 /// A year of demo snapshots: `{days, start, seed?}` → `[{date, metrics}]`.
 #[wasm_bindgen(js_name = demoSnapshots)]
 pub fn demo_snapshots(options: JsValue) -> Result<JsValue, JsValue> {

@@ -23,7 +23,8 @@ const collect = (name, n) => new Promise(resolve => {
     const got = []
     helper.getNode(name).on('input', m => { got.push(m); if (got.length === n) resolve(got) })
 })
-const pings = core.demoPings({ installs: 40, days: 120, start: '2026-01-01', seed: 3 })
+// Demo data comes from the development build (pkg/): the shipped core has no generators.
+const pings = require('../../pkg').demoPings({ installs: 40, days: 120, start: '2026-01-01', seed: 3 })
 const asOf = '2026-04-30'
 
 const tempDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'pg-installations-'))
