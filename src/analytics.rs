@@ -73,6 +73,40 @@ pub fn growth_accounting(days: &[Day]) -> Vec<AccountingWeek> {
     out
 }
 
+/// `growthAccounting(days)` over a report's days as JSON (`{date, active, added, removed,
+/// resurrected}` each, in date order, one a day): the error names the day and its field.
+pub fn growth_accounting_json(days: &Value) -> Result<Vec<AccountingWeek>> {
+    let items = days.as_array().ok_or_else(|| Error::new("days", format!("must be an array of report days, got {}", input::kind(days))))?;
+    let mut parsed: Vec<Day> = Vec::with_capacity(items.len());
+    for (i, d) in items.iter().enumerate() {
+        let field = |k: &str| format!("days[{i}].{k}");
+        input::object(&format!("days[{i}]"), d)?;
+        let date = input::day(&field("date"), d.get("date").unwrap_or(&Value::Null))?;
+        if let Some(prev) = parsed.last().and_then(|p| parse(&p.date)) {
+            if date != prev + Duration::days(1) {
+                return Err(Error::new(field("date"), format!("must be the day after {}, got {}", format_day(prev), format_day(date))));
+            }
+        }
+        let count = |k: &str| input::whole(&field(k), d.get(k), 0, u32::MAX).map(u64::from);
+        parsed.push(Day {
+            date: format_day(date),
+            active: count("active")?,
+            added: count("added")?,
+            removed: count("removed")?,
+            resurrected: count("resurrected")?,
+            pinged: 0,
+            hosted: 0.0,
+            remote: 0.0,
+            totals: Default::default(),
+            by_driver: Default::default(),
+            by_os: Default::default(),
+            by_version: Default::default(),
+            by_license: Default::default(),
+        });
+    }
+    Ok(growth_accounting(&parsed))
+}
+
 fn parse(date: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()
 }

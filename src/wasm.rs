@@ -96,6 +96,13 @@ pub fn overview_row(metric: &str, points: JsValue, options: JsValue) -> Result<J
     to_js(&analytics::overview_row_json(metric, &points, Some(&options)).map_err(js_error)?)
 }
 
+/// `growthAccounting(days)`: growth accounting per ISO week from a report's days.
+#[wasm_bindgen(js_name = growthAccounting)]
+pub fn growth_accounting(days: JsValue) -> Result<JsValue, JsValue> {
+    let days = from_js("days", days)?;
+    to_js_text(&analytics::growth_accounting_json(&days).map_err(js_error)?)
+}
+
 /// `growthAlerts(metric, points, {aggregate, asOf, floor, k, everyWeek})`: alerts on the
 /// last complete week (or every week), one per week with its reasons.
 #[wasm_bindgen(js_name = growthAlerts)]
