@@ -3,6 +3,7 @@
 const crypto = require('node:crypto')
 const fs = require('node:fs')
 const path = require('node:path')
+const zlib = require('node:zlib')
 
 const PING_PATH = '/ping'
 const PING_MAX_BYTES = 64 * 1024
@@ -32,6 +33,63 @@ function hashIp (ip) {
     return crypto.createHmac('sha256', IP_SALT).update(String(ip)).digest('base64')
 }
 
+/**
+ * Behind a proxy every install would share the proxy's address (one rate bucket, one hash).
+ * TRUST_PROXY says which proxies' X-Forwarded-For to believe, as Express's "trust proxy"
+ * does: off by default (the header is ignored: anyone can send it); a number of hops
+ * ("1": the proxy in front of Node-RED); or a comma-separated list of proxy addresses and
+ * IPv4 CIDRs ("10.0.0.0/8, 127.0.0.1", "loopback"). Walking back from the connection, each
+ * trusted proxy's X-Forwarded-For entry is taken, and the first address not trusted is the
+ * client.
+ */
+const TRUST_PROXY = parseTrust(process.env.TRUST_PROXY)
+
+function parseTrust (value) {
+    const text = String(value || '').trim()
+    if (text === '' || text === 'false' || text === '0') return null
+    if (/^\d+$/.test(text)) return { hops: Number(text) }
+    const nets = text.split(',').map(s => s.trim()).filter(Boolean).flatMap(s => s === 'loopback' ? ['127.0.0.0/8', '::1'] : [s])
+    return {
+        nets: nets.map(n => {
+            const [address, bits] = n.split('/')
+            const v4 = ipv4(address)
+            if (v4 === null) {
+                if (bits !== undefined || !/^[0-9a-f:]+$/i.test(address)) throw new Error(`TRUST_PROXY: "${n}" is not an address or IPv4 CIDR`)
+                return { v6: address.toLowerCase() }
+            }
+            const size = bits === undefined ? 32 : Number(bits)
+            if (!Number.isInteger(size) || size < 0 || size > 32) throw new Error(`TRUST_PROXY: "${n}" has a bad prefix length`)
+            const mask = size === 0 ? 0 : (~0 << (32 - size)) >>> 0
+            return { v4: (v4 & mask) >>> 0, mask }
+        })
+    }
+}
+
+function ipv4 (address) {
+    const m = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/i.exec(String(address))
+    if (!m) return null
+    const parts = m.slice(1).map(Number)
+    if (parts.some(p => p > 255)) return null
+    return ((parts[0] << 24) | (parts[1] << 16) | (parts[2] << 8) | parts[3]) >>> 0
+}
+
+function trusted (address) {
+    const v4 = ipv4(address)
+    return TRUST_PROXY.nets.some(n => n.v6 !== undefined ? String(address).toLowerCase() === n.v6 : v4 !== null && ((v4 & n.mask) >>> 0) === n.v4)
+}
+
+/** The sender's address: the connection's, or, through trusted proxies, the forwarded one. */
+function clientAddress (req) {
+    const peer = req.socket.remoteAddress
+    if (!TRUST_PROXY) return peer
+    const forwarded = String(req.headers['x-forwarded-for'] || '').split(',').map(s => s.trim()).filter(Boolean).reverse()
+    const chain = [peer, ...forwarded]
+    if (TRUST_PROXY.hops !== undefined) return chain[Math.min(TRUST_PROXY.hops, chain.length - 1)]
+    let i = 0
+    while (i < chain.length - 1 && trusted(chain[i])) i++
+    return chain[i]
+}
+
 /** Fixed one-minute windows per source; the table is cleared if a flood fills it. */
 const windows = new Map()
 function overRate (source) {
@@ -56,43 +114,57 @@ function overRate (source) {
 function pingBody (req, res, next) {
     if (req.method !== 'POST' || req.path !== PING_PATH || req._body) return next()
     // Only the salted hash travels on: the flow never sees the address itself.
-    const source = hashIp(req.socket.remoteAddress)
+    const source = hashIp(clientAddress(req))
     req.pingSource = source
     if (overRate(source)) {
         req.resume()
         res.set('Retry-After', '60')
         return res.status(429).json({ status: 'error', error: `Too many pings from this address: at most ${PING_RATE_PER_MINUTE} a minute` })
     }
-    const declared = Number(req.headers['content-length'] || 0)
     const tooLarge = () => {
         res.status(413).json({ status: 'error', error: `Payload too large: at most ${PING_MAX_BYTES} bytes` })
     }
-    if (declared > PING_MAX_BYTES) {
+    // gzip and deflate bodies are read through a decompressor, and the limit applies to
+    // what comes out of it, so a small bomb is still a 413. Other encodings are refused.
+    const encoding = String(req.headers['content-encoding'] || 'identity').trim().toLowerCase()
+    let body = req
+    if (encoding === 'gzip' || encoding === 'deflate') {
+        body = req.pipe(encoding === 'gzip' ? zlib.createGunzip() : zlib.createInflate())
+    } else if (encoding !== 'identity') {
+        req.resume()
+        return res.status(415).json({ status: 'error', error: `Unsupported Content-Encoding "${encoding.slice(0, 40)}": send the ping as plain JSON, or gzip or deflate` })
+    } else if (Number(req.headers['content-length'] || 0) > PING_MAX_BYTES) {
         req.resume()
         return tooLarge()
     }
     const chunks = []
     let size = 0
     let done = false
-    req.on('data', chunk => {
+    body.on('data', chunk => {
         if (done) return
         size += chunk.length
         if (size > PING_MAX_BYTES) {
             done = true
+            if (body !== req) body.destroy()
             req.resume()
             return tooLarge()
         }
         chunks.push(chunk)
     })
-    req.on('end', () => {
+    body.on('end', () => {
         if (done) return
         done = true
         req.body = Buffer.concat(chunks).toString('utf8')
         req._body = true
         next()
     })
-    req.on('error', err => {
-        if (!done) { done = true; next(err) }
+    body.on('error', err => {
+        if (done) return
+        done = true
+        req.resume()
+        // A body that says it is compressed and is not.
+        if (body !== req) return res.status(400).json({ status: 'error', error: `The body is not valid ${encoding} data` })
+        next(err)
     })
 }
 

@@ -437,7 +437,7 @@ impl Ledger {
             Err(e) if e.to_string().starts_with(NOT_AN_ARRAY) => {
                 Err(Error::new("pings", e.to_string().trim_start_matches(NOT_AN_ARRAY).to_string()))
             }
-            Err(e) => Err(Error::new("pings", format!("is not JSON: {e}"))),
+            Err(e) => Err(ping::describe_json_error(text.as_bytes(), &e).unwrap_or_else(|| Error::new("pings", format!("is not JSON: {e}")))),
         }
     }
 
@@ -837,7 +837,9 @@ pub fn validate_array_text(text: &str, now: Option<i64>) -> Result<Validation> {
     let mut out = Validation::default();
     let mut d = serde_json::Deserializer::from_str(text);
     let streamed = d.deserialize_seq(ValidateAll { out: &mut out, now });
-    streamed.and_then(|()| d.end()).map_err(|e| Error::new("pings", format!("must be a JSON array of pings: {e}")))?;
+    streamed.and_then(|()| d.end()).map_err(|e| {
+        ping::describe_json_error(text.as_bytes(), &e).unwrap_or_else(|| Error::new("pings", format!("must be a JSON array of pings: {e}")))
+    })?;
     Ok(out)
 }
 

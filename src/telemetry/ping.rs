@@ -478,7 +478,10 @@ pub fn parse(text: &str) -> Read<'_> {
 /// buffer: no string is made of the whole file).
 pub fn parse_bytes(text: &[u8]) -> Read<'_> {
     let mut d = serde_json::Deserializer::from_slice(text);
-    let not_json = |e: serde_json::Error| Read { ping: Err(Error::new("ping", format!("is not JSON: {e}"))), instance_id: None };
+    let not_json = |e: serde_json::Error| Read {
+        ping: Err(describe_json_error(text, &e).unwrap_or_else(|| Error::new("ping", format!("is not JSON: {e}")))),
+        instance_id: None,
+    };
     match read(&mut d) {
         Ok(r) => match d.end() {
             Ok(()) => r,
@@ -526,10 +529,92 @@ pub fn major_minor(version: &str) -> Option<&str> {
     Some(&v[..major + 1 + minor])
 }
 
+/// At most this many characters of a sender's value are echoed in an error.
+const MAX_ECHO: usize = 40;
+
+/// A value as an error shows it: cut to `MAX_ECHO` characters (a count of 1e308 would
+/// otherwise echo 309 digits).
+pub fn echo(shown: &str) -> String {
+    if shown.chars().count() <= MAX_ECHO {
+        return shown.to_string();
+    }
+    let cut: String = shown.chars().take(MAX_ECHO).collect();
+    format!("{cut}… ({} characters)", shown.chars().count())
+}
+
+/// The first C0 control character (U+0000–U+001F) or DEL of a text, and where it is.
+fn control_character(s: &str) -> Option<(usize, char)> {
+    s.chars().enumerate().find(|(_, c)| (*c as u32) < 0x20 || *c == '\u{7f}')
+}
+
+fn refuse_controls(field: &str, s: &str) -> Result<()> {
+    match control_character(s) {
+        Some((at, c)) => Err(Error::new(field, format!("must not hold control characters: U+{:04X} at character {}", c as u32, at + 1))),
+        None => Ok(()),
+    }
+}
+
+/// Names what a JSON reader choked on when it is a string that is not Unicode text (a lone
+/// UTF-16 surrogate such as `\ud800`, which `JSON.parse` accepts and Rust's strings cannot
+/// hold): the key of the string, instead of the whole document.
+pub fn describe_json_error(text: &[u8], e: &serde_json::Error) -> Option<Error> {
+    let message = e.to_string();
+    if !(message.contains("surrogate") || message.contains("hex escape")) {
+        return None;
+    }
+    // The byte offset of the error, from its line and column.
+    let mut offset = 0usize;
+    for (i, line) in text.split(|b| *b == b'\n').enumerate() {
+        if i + 1 == e.line() {
+            offset += e.column().min(line.len());
+            break;
+        }
+        offset += line.len() + 1;
+    }
+    let before = &text[..offset.min(text.len())];
+    // The quote that opens the string the error is in (or that it just closed).
+    let mut open = None;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, b) in before.iter().enumerate() {
+        match (in_string, escaped, *b) {
+            (true, true, _) => escaped = false,
+            (true, false, b'\\') => escaped = true,
+            (true, false, b'"') => in_string = false,
+            (false, _, b'"') => {
+                in_string = true;
+                open = Some(i);
+            }
+            _ => {}
+        }
+    }
+    let open = open?;
+    // Then past `:` and blanks to the key before it.
+    let mut j = open;
+    while j > 0 && (before[j - 1] == b' ' || before[j - 1] == b'\t' || before[j - 1] == b'\n' || before[j - 1] == b'\r') {
+        j -= 1;
+    }
+    let why = "is not valid Unicode text: it holds a lone UTF-16 surrogate (a \\ud800–\\udfff escape without its pair)";
+    if j == 0 || before[j - 1] != b':' {
+        return Some(Error::new("ping", format!("has a string that {why}")));
+    }
+    j -= 1;
+    while j > 0 && before[j - 1].is_ascii_whitespace() {
+        j -= 1;
+    }
+    if j == 0 || before[j - 1] != b'"' {
+        return None;
+    }
+    let key_end = j - 1;
+    let key_start = before[..key_end].iter().rposition(|b| *b == b'"')? + 1;
+    let key = std::str::from_utf8(&before[key_start..key_end]).ok()?;
+    Some(Error::new(echo(key), why))
+}
+
 /// A count: a whole number from 0 to 2^53 − 1, or null (absent). The error is the message;
 /// the caller names the field only when there is one.
 fn count(leaf: &Leaf) -> std::result::Result<Option<u64>, String> {
-    let fail = |why: &str, shown: String| Err(format!("{why}, got {shown}"));
+    let fail = |why: &str, shown: String| Err(format!("{why}, got {}", echo(&shown)));
     match *leaf {
         Leaf::Null => Ok(None),
         Leaf::Unsigned(c) if (c as f64) <= MAX_SAFE_INTEGER => Ok(Some(c)),
@@ -551,7 +636,10 @@ fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
         Some(Leaf::Text(s)) if s.chars().count() > MAX_INSTANCE_ID => {
             return Err(Error::new("instanceId", format!("must be at most {MAX_INSTANCE_ID} characters")))
         }
-        Some(Leaf::Text(s)) => s,
+        Some(Leaf::Text(s)) => {
+            refuse_controls("instanceId", &s)?;
+            s
+        }
         None | Some(Leaf::Null) => return Err(Error::new("instanceId", "is required")),
         Some(other) => return Err(Error::new("instanceId", format!("must be a string, got {}", other.kind()))),
     };
@@ -580,7 +668,7 @@ fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
     for (i, (column, limit)) in STRING_COLUMNS.iter().enumerate() {
         match &columns[i] {
             None | Some(Leaf::Null) => {}
-            Some(Leaf::Text(s)) if s.chars().count() <= *limit => {}
+            Some(Leaf::Text(s)) if s.chars().count() <= *limit => refuse_controls(column, s)?,
             Some(Leaf::Text(_)) => return Err(Error::new(*column, format!("must be at most {limit} characters"))),
             Some(other) => return Err(Error::new(*column, format!("must be a string, got {}", other.kind()))),
         }
@@ -744,5 +832,40 @@ mod tests {
             deep = json!({"x": deep});
         }
         assert!(normalise(&with("platform", deep)).unwrap_err().message.contains("nested"));
+    }
+
+    #[test]
+    fn control_characters_are_refused_by_field() {
+        let err = parse(r#"{"instanceId":"a\nb\u0000c","receivedAt":"2026-01-05T10:00:00Z"}"#).ping.unwrap_err();
+        assert_eq!(err.field, "instanceId");
+        assert_eq!(err.message, "must not hold control characters: U+000A at character 2");
+        let err = parse(r#"{"instanceId":"a","receivedAt":"2026-01-05T10:00:00Z","os":{"type":"Lin\u0007ux"}}"#).ping.unwrap_err();
+        assert_eq!(err.field, "os.type");
+        let err = parse(r#"{"instanceId":"a","created_at":"2026-01-05T10:00:00Z","platform.config.driver":"x\u007f"}"#).ping.unwrap_err();
+        assert_eq!(err.field, "platform.config.driver");
+        // Tabs are control characters too; ordinary text (accents, emoji) is not.
+        assert!(parse(r#"{"instanceId":"é😀 ok","receivedAt":"2026-01-05T10:00:00Z","os":{"type":"Linux"}}"#).ping.is_ok());
+    }
+
+    #[test]
+    fn a_lone_surrogate_names_its_key() {
+        let text = r#"{"instanceId":"sur-\ud800","receivedAt":"2026-01-05T10:00:00Z"}"#;
+        let err = parse(text).ping.unwrap_err();
+        assert_eq!(err.field, "instanceId", "{err}");
+        assert!(err.message.starts_with("is not valid Unicode text"), "{err}");
+        let err = parse(r#"{"instanceId":"a","os":{"type":"\udc00x"}}"#).ping.unwrap_err();
+        assert_eq!(err.field, "type", "{err}");
+        // In an array, as the collector hands pings to the core.
+        let err = crate::telemetry::ledger::validate_array_text(&format!("[{text}]"), None).unwrap_err();
+        assert_eq!(err.field, "instanceId", "{err}");
+    }
+
+    #[test]
+    fn an_error_echoes_at_most_40_characters() {
+        let err = parse(r#"{"instanceId":"a","receivedAt":"2026-01-05T10:00:00Z","platform":{"counts":{"projects":1e308}}}"#).ping.unwrap_err();
+        assert_eq!(err.field, "platform.counts.projects");
+        assert!(err.message.len() < 120, "{}", err.message);
+        assert!(err.message.contains("… (309 characters)"), "{}", err.message);
+        assert_eq!(echo("12345"), "12345");
     }
 }
