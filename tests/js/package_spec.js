@@ -28,10 +28,23 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
     it('lists the .wasm, the nodes, their help and the examples', function () {
         const nodes = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes)
         const perNode = nodes.flatMap(n => [`nodes/${n}.js`, `nodes/${n}.html`, `nodes/locales/en-US/${n}.json`, `nodes/locales/en-US/${n}.html`])
-        for (const file of ['core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json']) {
+        for (const file of ['README.md', 'LICENSE', 'core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json']) {
             assert.ok(this.files.includes(file), `${file} missing from ${this.files.join(', ')}`)
         }
         assert.ok(!this.files.some(f => f.startsWith('test/')), 'tests are not shipped')
+    })
+
+    it('describes itself as the Flow Library expects, with the dashboard as an optional peer', function () {
+        const manifest = require(path.join(packageDir, 'package.json'))
+        assert.equal(manifest.keywords[0], 'node-red')
+        assert.match(manifest.repository.url, /github\.com/)
+        assert.ok(manifest.homepage)
+        assert.equal(manifest.license, 'Apache-2.0')
+        assert.ok(manifest.peerDependencies['@flowfuse/node-red-dashboard'])
+        assert.equal(manifest.peerDependenciesMeta['@flowfuse/node-red-dashboard'].optional, true)
+        const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8')
+        for (const node of Object.keys(manifest['node-red'].nodes).map(n => n.replace(/-/g, ' '))) assert.ok(readme.includes('`' + node + '`'), `README says what ${node} does`)
+        assert.match(readme, /need `@flowfuse\/node-red-dashboard` installed first/)
     })
 
     it('installs into a clean user directory and loads every node with no Rust on the PATH', async function () {
