@@ -367,17 +367,25 @@ mod tests {
     }
 
     #[test]
+    fn numeric_strings_give_the_same_projection() {
+        // As an http-in query or a ui-form text field gives them.
+        let text = project(&json!({"start": " 100 ", "weeklyRate": "0.05", "weeks": "52"})).unwrap();
+        assert_eq!(text, project(&json!({"start": 100, "weeklyRate": 0.05, "weeks": 52})).unwrap());
+        assert_eq!(cents(text.end), 1264.28);
+    }
+
+    #[test]
     fn bad_input_names_the_field() {
         let cases = [
             (json!({"start": -1, "weeklyRate": 0.05, "weeks": 52}), "start"),
-            (json!({"start": "100", "weeklyRate": 0.05, "weeks": 52}), "start"),
+            (json!({"start": "100 users", "weeklyRate": 0.05, "weeks": 52}), "start"),
             (json!({"weeklyRate": 0.05, "weeks": 52}), "start"),
             (json!({"start": 100, "weeklyRate": -1, "weeks": 52}), "weeklyRate"),
             (json!({"start": 100, "weeklyRate": -2.5, "weeks": 52}), "weeklyRate"),
             (json!({"start": 100, "weeklyRate": null, "weeks": 52}), "weeklyRate"),
             (json!({"start": 100, "weeklyRate": 0.05, "weeks": 1.5}), "weeks"),
             (json!({"start": 100, "weeklyRate": 0.05, "weeks": -1}), "weeks"),
-            (json!({"start": 100, "weeklyRate": 0.05, "weeks": "52"}), "weeks"),
+            (json!({"start": 100, "weeklyRate": 0.05, "weeks": "52 weeks"}), "weeks"),
             (json!({"start": 1e300, "weeklyRate": 10, "weeks": 5000}), "weeklyRate"),
             (json!("100"), "input"),
         ];

@@ -24,15 +24,59 @@ pub fn options<'a>(field: &str, value: Option<&'a Value>) -> Result<Option<&'a M
     }
 }
 
+/// A finite number, given as a JSON number or as a numeric string (`"100"`, `" 5 "`, as an
+/// `http in` query or a text input gives it). Anything else is refused by name. Usage pings
+/// do not come through here: their counts keep the collector's strict rules.
 pub fn finite(field: &str, value: Option<&Value>) -> Result<f64> {
     match value {
         Some(Value::Number(n)) => n
             .as_f64()
             .filter(|x| x.is_finite())
             .ok_or_else(|| Error::new(field, "must be a finite number")),
+        Some(Value::String(s)) => numeric_text(s).ok_or_else(|| {
+            Error::new(field, format!("must be a finite number, got {:?}", crate::telemetry::ping::echo(s)))
+        }),
         Some(other) => Err(Error::new(field, format!("must be a finite number, got {}", kind(other)))),
         None => Err(Error::new(field, "is required (a finite number)")),
     }
+}
+
+/// A decimal number written as text: optional sign, digits with an optional fraction, an
+/// optional exponent, blanks around it. Not `""`, `"NaN"`, `"Infinity"`, hex, `"5x"`, nor a
+/// value too large for a double (`"1e400"`).
+fn numeric_text(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let b = t.as_bytes();
+    let mut i = 0;
+    if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+        i += 1;
+    }
+    let int_digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+    i += int_digits;
+    let mut frac_digits = 0;
+    if i < b.len() && b[i] == b'.' {
+        i += 1;
+        frac_digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        i += frac_digits;
+    }
+    if int_digits + frac_digits == 0 {
+        return None;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        i += 1;
+        if i < b.len() && (b[i] == b'+' || b[i] == b'-') {
+            i += 1;
+        }
+        let exp_digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if exp_digits == 0 {
+            return None;
+        }
+        i += exp_digits;
+    }
+    if i != b.len() {
+        return None;
+    }
+    t.parse::<f64>().ok().filter(|x| x.is_finite())
 }
 
 pub fn non_negative(field: &str, value: Option<&Value>) -> Result<f64> {
@@ -65,6 +109,7 @@ pub fn rate(field: &str, value: Option<&Value>) -> Result<f64> {
 pub fn whole(field: &str, value: Option<&Value>, min: u32, max: u32) -> Result<u32> {
     let x = match value {
         Some(Value::Number(n)) => n.as_f64(),
+        Some(Value::String(s)) => numeric_text(s),
         _ => None,
     };
     match x {
@@ -120,8 +165,8 @@ mod tests {
 
     #[test]
     fn wrong_kinds_name_the_field_and_the_kind() {
-        let err = finite("start", Some(&json!("100"))).unwrap_err();
-        assert_eq!(err.to_string(), "start: must be a finite number, got a string");
+        let err = finite("start", Some(&json!(true))).unwrap_err();
+        assert_eq!(err.to_string(), "start: must be a finite number, got a boolean");
         let err = finite("start", None).unwrap_err();
         assert_eq!(err.to_string(), "start: is required (a finite number)");
         let err = whole("weeks", Some(&json!(1.5)), 0, 10).unwrap_err();
@@ -131,5 +176,20 @@ mod tests {
         assert!(rate("weeklyRate", Some(&json!(-0.99))).is_ok());
         let err = non_negative("start", Some(&json!(-3))).unwrap_err();
         assert_eq!(err.to_string(), "start: must be 0 or more, got -3");
+    }
+
+    #[test]
+    fn numeric_strings_are_numbers_and_nothing_else_is() {
+        assert_eq!(finite("start", Some(&json!("100"))).unwrap(), 100.0);
+        assert_eq!(finite("start", Some(&json!(" 5 "))).unwrap(), 5.0);
+        assert_eq!(finite("g", Some(&json!("-0.5e1"))).unwrap(), -5.0);
+        assert_eq!(finite("g", Some(&json!(".5"))).unwrap(), 0.5);
+        assert_eq!(whole("weeks", Some(&json!("52")), 0, 5200).unwrap(), 52);
+        for bad in ["", " ", "5x", "NaN", "Infinity", "-Infinity", "0x10", "1e400", "1e", ".", "+", "1,5", "١٢"] {
+            let err = finite("start", Some(&json!(bad))).unwrap_err();
+            assert_eq!(err.field, "start", "{bad:?}");
+            assert!(err.message.starts_with("must be a finite number, got \""), "{bad:?}: {err}");
+        }
+        assert_eq!(whole("weeks", Some(&json!("1.5")), 0, 5200).unwrap_err().message, "must be a whole number from 0 to 5200, got \"1.5\"");
     }
 }

@@ -328,7 +328,7 @@ mod tests {
         let cases = [
             (json!({"date": "2026-01-01"}), None, "points"),
             (json!([{"date": "2026-01-01", "value": 1}, {"date": "soon", "value": 1}]), None, "points[1].date"),
-            (json!([{"date": "2026-01-01", "value": "1"}]), None, "points[0].value"),
+            (json!([{"date": "2026-01-01", "value": "one"}]), None, "points[0].value"),
             (json!([{"x": 1_767_225_600_000_i64, "y": null}]), None, "points[0].y"),
             (json!([{"value": 1}]), None, "points[0].date"),
             (json!([7]), None, "points[0]"),

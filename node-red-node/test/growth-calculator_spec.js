@@ -68,6 +68,26 @@ describe('growth-calculator node', function () {
         assert.equal(result.payload.start, 100)
     })
 
+    it('takes numeric strings as a query or a text input gives them, and refuses other text by name', async function () {
+        await helper.load(growthCalculator, flow({ mode: 'project', start: '', weeklyRatePercent: '', weeks: '' }))
+        let got = nextMessages(['result'])
+        helper.getNode('calc').receive({ payload: { start: '100', weeklyRatePercent: ' 5 ', weeks: '52' } })
+        let [result] = await got
+        assert.equal(cents(result.payload.end), 1264.28)
+        assert.equal(result.payload.weeks, 52)
+        const calc = helper.getNode('calc')
+        for (const [payload, field] of [
+            [{ start: '5x', weeklyRatePercent: 5, weeks: 52 }, 'start'],
+            [{ start: '100', weeklyRatePercent: 'NaN', weeks: 52 }, 'weeklyRatePercent'],
+            [{ start: '100', weeklyRatePercent: 5, weeks: '1e400' }, 'weeks']
+        ]) {
+            const next = nextError(calc)
+            calc.receive({ payload })
+            const e = await next
+            assert.equal(e.field, field, e.message)
+        }
+    })
+
     it('builds the reference table with exact values', async function () {
         await helper.load(growthCalculator, flow({ mode: 'table', start: '100', weeks: '52', weeklyRatesPercent: '20, 10, 7, 6, 5, 4, 3, 2, 1, 0.5' }))
         const got = nextMessages(['result', 'table'])

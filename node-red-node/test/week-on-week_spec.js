@@ -72,6 +72,22 @@ describe('week-on-week node', function () {
         assert.ok(result.payload.weeks.every(w => w.partial === false))
     })
 
+    it('takes values given as numeric strings, and names a point whose value is other text', async function () {
+        await helper.load(weekOnWeek, flow({ aggregate: 'last', averageWeeks: '', partial: false }))
+        const numbers = daily('2026-01-05', 14)
+        const got = nextMessages(['result'])
+        helper.getNode('wow').receive({ payload: numbers.map(p => ({ date: p.date, value: ` ${p.value} ` })) })
+        const [fromText] = await got
+        const again = nextMessages(['result'])
+        helper.getNode('wow').receive({ payload: numbers })
+        const [fromNumbers] = await again
+        assert.deepEqual(fromText.payload, fromNumbers.payload)
+        assert.equal(fromText.payload.weeks[1].growth, 1) // 7 → 14
+        const caught = nextError(helper.getNode('wow'))
+        helper.getNode('wow').receive({ payload: [{ date: '2026-01-05', value: '3 teams' }] })
+        assert.equal((await caught).field, 'points[0].value')
+    })
+
     it('reports a bad point through done(err) naming it, and sends nothing', async function () {
         await helper.load(weekOnWeek, flow({ aggregate: 'last' }))
         let sent = false
