@@ -199,7 +199,9 @@ const CHUNK_BYTES = 1 << 20
  * @param {{createdAt: string, instanceId: string|null}|null} [options.after] the key to read after (null: from the start)
  * @param {number} [options.pageSize] rows per COPY (default 100,000)
  * @param {number} [options.settleSeconds] leave out rows newer than this (default 0: all)
- * @param {(chunk: Buffer) => void|Promise<void>} options.onChunk
+ * @param {(chunk: Buffer, last: {key: object, rows: number}) => void|Promise<void>} options.onChunk
+ *   `last.key` is the key of the chunk's last row (where a reader that took the chunk would
+ *   resume), `last.rows` its number of rows
  * @param {(progress: {rows: number, key: object|null}) => void} [options.onProgress] after every page
  * @returns {Promise<{key: object|null, rows: number}>} the key of the last row handed over
  *   (`after` when none) and how many rows were. On a failure the Error carries the same two
@@ -229,7 +231,7 @@ async function readPings (pool, table, { after = null, pageSize = 100000, settle
                          TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`
             const page = await readPage(pool, sql, async (chunk, lines) => {
                 const chunkKey = keyBefore(chunk, chunk.length - 1)
-                await onChunk(chunk)
+                await onChunk(chunk, { key: chunkKey, rows: lines })
                 key = chunkKey
                 rows += lines
             })

@@ -1,15 +1,18 @@
-// installations: the installation ledger of FlowFuse usage pings. With a raw log (NDJSON,
-// written by the collector flow) the log is the source of truth: the node reads its new
-// lines whenever a message arrives and keeps a binary checkpoint beside it, so a start reads
-// only the log's tail. Without one, pings come on msg.payload and the checkpoint is the
-// node's own store. Either way a ping costs the same whatever the history's length; the
-// dashboard is refreshed at most every few seconds, and only when something changed.
+// installations: the installation ledger of FlowFuse usage pings. Its source of truth is,
+// in order: the collector's `pings` table in a selected pings database (read in keyset pages
+// from where the checkpoint stopped, then polled for new rows), or a raw log (NDJSON,
+// written by the collector flow; its new lines are read whenever a message arrives), or else
+// the pings that come on msg.payload. A binary checkpoint of the ledger records what it
+// covers, so a start reads only what came since. Either way a ping costs the same whatever
+// the history's length; the dashboard is refreshed at most every few seconds, and only when
+// something changed.
 const path = require('node:path')
 const core = require('../lib/core')
 const { formatRate, formatSigned, formatValue } = require('../lib/format')
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { closeTornLine, readLog, writeCheckpoint, loadCheckpoint, fileSize } = require('../lib/raw-log')
+const { readPings, keyOfLine } = require('../lib/pings-table')
 
 /** The key under which versions before the checkpoint kept the whole ledger in context. */
 const LEGACY_KEY = 'installations'
@@ -17,6 +20,17 @@ const CHECKPOINT_KEY = 'installations-checkpoint'
 
 const mb = bytes => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`
 const grouped = n => Number(n).toLocaleString('en-US')
+
+/** Calls `fn` at most every `ms` (the first call at once); for progress on the node status. */
+function throttle (fn, ms) {
+    let last = 0
+    return (...args) => {
+        const now = Date.now()
+        if (now - last < ms) return
+        last = now
+        fn(...args)
+    }
+}
 
 module.exports = function (RED) {
     function InstallationsNode (config) {
@@ -32,7 +46,12 @@ module.exports = function (RED) {
         const baseDir = RED.settings.fileWorkingDirectory || RED.settings.userDir || '.'
         /** The raw log, relative paths in the user directory (as the file node writes them). */
         const logPath = name => path.resolve(baseDir, name)
-        const logFile = config.logFile ? logPath(config.logFile) : null
+        const selected = config.database ? RED.nodes.getNode(config.database) : null
+        // A database set to $DATABASE_URL with none in the environment: the raw log (or msg.payload).
+        const database = selected && !selected.unset ? selected : null
+        const pollMs = Math.max(0.5, Number(config.pollSeconds) || 5) * 1000
+        const settleSeconds = config.settleSeconds === undefined || config.settleSeconds === '' ? 5 : Math.max(0, Number(config.settleSeconds) || 0)
+        const logFile = config.logFile && !database ? logPath(config.logFile) : null
         const checkpointFile = logFile
             ? `${logFile}.checkpoint`
             : path.resolve(RED.settings.userDir || baseDir, 'product-growth', `installations-${node.id.replace(/[^\w.-]/g, '_')}.checkpoint`)
@@ -108,7 +127,7 @@ module.exports = function (RED) {
             checkpointTimer = setTimeout(() => {
                 checkpointTimer = null
                 saveCheckpoint().catch(err => node.error(`could not write the checkpoint: ${err.message}`))
-            }, logFile ? checkpointMs : Math.min(checkpointMs, refreshMs))
+            }, logFile || database ? checkpointMs : Math.min(checkpointMs, refreshMs))
         }
 
         function saveCheckpoint () {
@@ -147,6 +166,81 @@ module.exports = function (RED) {
             return following
         }
 
+        // ---- The pings table -----------------------------------------------------------
+        // The ledger's sourceKey (saved in its checkpoint) is `{source, key}`: which table of
+        // which database, and the key of the last row it holds, so a start resumes after it
+        // and a checkpoint made from another table is never mixed with this one.
+        const source = database ? database.identity() : null
+        const sourceKeyOf = key => JSON.stringify({ source, key })
+        function resumeKey (loaded) {
+            try {
+                const saved = JSON.parse(loaded.sourceKey)
+                if (saved && saved.source === source) return { key: saved.key }
+            } catch (_) {}
+            return null
+        }
+
+        let pollTimer = null
+        let polling = null
+        let databaseDown = false
+        const showProgress = throttle(rows => status('blue', `reading pings: ${grouped(rows)}`), 250)
+
+        /** Reads every row after the ledger's key into `into` (a ledger), chunk by chunk: the
+         * key moves with each chunk ingested, so a failure part way loses and repeats nothing.
+         * Rows stamped within the settle time are left for the next poll (an insert stamped
+         * earlier may still commit). Resolves with {rows, rejected}. */
+        async function readTable (into, { progress = false } = {}) {
+            const { pool, table } = database.connection()
+            const rejected = []
+            let rows = 0
+            const after = JSON.parse(into.sourceKey || 'null')
+            try {
+                await readPings(pool, table, {
+                    after: after && after.source === source ? after.key : null,
+                    settleSeconds,
+                    onChunk (chunk, last) {
+                        into.setNow(Date.now())
+                        const outcome = into.ingestNdjson(chunk)
+                        into.sourceKey = sourceKeyOf(last.key)
+                        rows += last.rows
+                        for (const r of outcome.rejected) {
+                            if (rejected.length < 1000) rejected.push({ ...r, key: keyOfLine(chunk, r.index) })
+                        }
+                        if (progress) showProgress(rows)
+                    }
+                })
+            } catch (err) {
+                throw Object.assign(err, { rows, rejected })
+            }
+            return { rows, rejected }
+        }
+
+        /** One poll of the table; the next is scheduled when it ends, unless closing. */
+        function poll () {
+            clearTimeout(pollTimer)
+            pollTimer = null
+            if (polling) return polling
+            polling = readTable(ledger).then(({ rows, rejected }) => {
+                if (databaseDown) {
+                    databaseDown = false
+                    node.log(`the pings database is back (${database.describe()})`)
+                }
+                if (rows > 0) changed()
+                idle()
+                if (rejected.length) node.send([null, null, null, null, { topic: 'rejected', payload: rejected }])
+            }, err => {
+                if (err.rows > 0) changed()
+                status('red', `database: ${String(err.message).slice(0, 50)}`)
+                if (!databaseDown) node.warn(`reading ${database.table} from ${database.describe()}: ${err.message}; trying again every ${pollMs / 1000} s`)
+                databaseDown = true
+                if (err.rejected && err.rejected.length) node.send([null, null, null, null, { topic: 'rejected', payload: err.rejected }])
+            }).then(() => {
+                polling = null
+                if (!closing) pollTimer = setTimeout(poll, pollMs)
+            })
+            return polling
+        }
+
         /** Builds a ledger from the whole raw log, showing progress on the node. */
         async function readWhole (file, fresh) {
             fresh.setNow(Date.now())
@@ -168,7 +262,22 @@ module.exports = function (RED) {
             const loaded = await loadCheckpoint(checkpointFile, activeWindowDays)
             if (loaded.aside) node.warn(`the checkpoint ${checkpointFile} could not be read (${loaded.reason}); it is kept as ${path.basename(loaded.aside)} and ${logFile ? 'the raw log is read whole' : 'the ledger starts empty'}`)
             let rejected = []
-            if (logFile) {
+            if (database) {
+                database.connection() // the configuration's error, if any, stops here
+                if (loaded.ledger && resumeKey(loaded.ledger)) {
+                    ledger = loaded.ledger
+                } else {
+                    if (loaded.ledger) node.warn(`the checkpoint ${path.basename(checkpointFile)} was made from another source than ${database.table} at ${database.describe()}: the table is read whole`)
+                    ledger = new core.InstallationLedger(null, { activeWindowDays })
+                    ledger.sourceKey = sourceKeyOf(null)
+                }
+                status('blue', 'reading pings: 0')
+                const got = await readTable(ledger, { progress: true })
+                rejected = got.rejected
+                node.log(`read ${grouped(got.rows)} rows of ${database.table} from ${database.describe()} in ${Date.now() - started} ms (${grouped(ledger.installations)} installs)`)
+                if (got.rows > 0) unsaved = true
+                pollTimer = setTimeout(poll, pollMs)
+            } else if (logFile) {
                 const size = await fileSize(logFile)
                 if (loaded.ledger && loaded.ledger.logOffset <= size) {
                     ledger = loaded.ledger
@@ -225,14 +334,29 @@ module.exports = function (RED) {
         }).catch(err => {
             status('red', err.message.slice(0, 60))
             node.error(err)
+            // The database may be down at start: what was read is kept, and polls go on.
+            if (database && !closing && !pollTimer && !database.configError) {
+                unsaved = unsaved || (err.rows > 0)
+                databaseDown = true
+                pollTimer = setTimeout(poll, pollMs)
+            }
         })
 
         async function rebuild (msg) {
             const file = msg.filename ? logPath(msg.filename) : logFile
-            if (typeof msg.payload !== 'string' && !file) throw new Error('rebuild: no raw log given (msg.filename or the Raw log setting)')
+            if (typeof msg.payload !== 'string' && !file && !database) throw new Error('rebuild: no raw log given (msg.filename or the Raw log setting)')
             const fresh = new core.InstallationLedger(null, { activeWindowDays })
             let rejected
-            if (typeof msg.payload === 'string') {
+            if (database && typeof msg.payload !== 'string' && !msg.filename) {
+                // The whole table again; polls wait for it, then go on from its last key.
+                await polling
+                clearTimeout(pollTimer)
+                fresh.sourceKey = sourceKeyOf(null)
+                rejected = (await readTable(fresh, { progress: true })).rejected
+                ledger = fresh
+                idle()
+                if (!closing) pollTimer = setTimeout(poll, pollMs)
+            } else if (typeof msg.payload === 'string') {
                 fresh.setNow(Date.now())
                 rejected = fresh.ingestNdjson(msg.payload).rejected
             } else {
@@ -253,7 +377,10 @@ module.exports = function (RED) {
             }
             if (msg.topic === 'rebuild') return rebuild(msg)
             let rejected = []
-            if (logFile) {
+            if (database) {
+                // The table is the truth: a ping that came as a message is in it (the collector
+                // inserted it) and is read by the next poll, once its settle time has passed.
+            } else if (logFile) {
                 // The log is the truth: whatever the message, read what the log gained.
                 rejected = await follow()
             } else {
@@ -277,7 +404,8 @@ module.exports = function (RED) {
             closing = true
             clearTimeout(refreshTimer)
             clearTimeout(checkpointTimer)
-            ready.then(() => saveCheckpoint()).catch(err => node.error(`could not write the checkpoint: ${err.message}`)).then(() => done())
+            clearTimeout(pollTimer)
+            ready.then(() => polling).then(() => saveCheckpoint()).catch(err => node.error(`could not write the checkpoint: ${err.message}`)).then(() => done())
         })
     }
     RED.nodes.registerType('installations', InstallationsNode)

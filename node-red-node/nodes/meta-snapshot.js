@@ -11,10 +11,12 @@ module.exports = function (RED) {
     function MetaSnapshotNode (config) {
         RED.nodes.createNode(this, config)
         const node = this
-        const database = config.database ? RED.nodes.getNode(config.database) : null
-        const missing = config.database && !database
+        const selected = config.database ? RED.nodes.getNode(config.database) : null
+        const missing = config.database && !selected
             ? Object.assign(new Error('database: the selected pings database is not deployed'), { field: 'database' })
             : null
+        // A database set to $DATABASE_URL with none in the environment: the context store.
+        const database = selected && !selected.unset ? selected : null
         const state = snapshotStore(node, { database, store: config.store || undefined })
         if (database && !missing) {
             state.ready().then(() => {

@@ -13,11 +13,21 @@ module.exports = function (RED) {
         node.snapshotTable = snapshotTableFor(node.table)
         node.configError = null
         node.pool = null
+        // Set to "use $DATABASE_URL" with no DATABASE_URL in the environment: not an error but
+        // "no database", so `npm start` runs on the embedded raw log and context and
+        // `DATABASE_URL=… npm start` on PostgreSQL, from the same flows. The nodes that select
+        // this node fall back to their embedded store.
+        node.unset = (config.useEnv === true || config.useEnv === 'true') && !process.env.DATABASE_URL
 
         let connection
         try {
             quoteTable(node.table)
-            connection = connectionOptions(config, node.credentials || {})
+            if (node.unset) {
+                node.configError = Object.assign(new Error('DATABASE_URL: is not set in the environment of Node-RED'), { field: 'DATABASE_URL' })
+                node.log('DATABASE_URL is not set: the nodes that use this database keep their embedded store')
+            } else {
+                connection = connectionOptions(config, node.credentials || {})
+            }
         } catch (err) {
             node.configError = err
             node.error(err.message)
@@ -41,6 +51,22 @@ module.exports = function (RED) {
             if (!connection) return 'not configured'
             if (connection.connectionString) return '$DATABASE_URL'
             return `${connection.user ? connection.user + '@' : ''}${connection.host}:${connection.port}/${connection.database}`
+        }
+
+        /** Which table of which database, for telling whether a checkpoint was made from this
+         * source: host, port, database and table, never user or password. */
+        node.identity = function () {
+            if (!connection) return null
+            let where = `${connection.host}:${connection.port}/${connection.database}`
+            if (connection.connectionString) {
+                try {
+                    const url = new URL(connection.connectionString)
+                    where = `${url.hostname}:${url.port || 5432}${url.pathname}`
+                } catch (_) {
+                    where = 'DATABASE_URL'
+                }
+            }
+            return `${where} ${node.table}`
         }
 
         /** The pool and table for pings-table.js; throws the configuration's error, if any. */

@@ -10,53 +10,11 @@ const table = require('../../node-red-node/lib/pings-table')
 const { startPostgres } = require('../support/postgres')
 const { waitFor } = require('../support/node-red')
 
-const fixtures = path.resolve(__dirname, '../../../shared/fixtures')
-const ddl = fs.readFileSync(path.join(fixtures, 'pings-table.sql'), 'utf8')
+const { ddl, fixtures, asStored, makeTable, insertAll, epoch } = require('../support/pings-rows')
+
 const fixture = name => JSON.parse(fs.readFileSync(path.join(fixtures, name), 'utf8'))
 // The column names the DDL declares, read off it (so a column added there is checked too).
 const ddlColumns = [...ddl.matchAll(/^\s+"([^"]+)"\s+(?:TIMESTAMP|varchar|INTEGER|BOOLEAN)/gm)].map(m => m[1])
-// Counts the collector's table fills with 0 when a ping (an older FlowFuse) does not send them.
-const defaultZero = [...ddl.matchAll(/^\s+"(platform\.counts\.[^"]+)"\s+INTEGER DEFAULT 0/gm)].map(m => m[1])
-
-/** A ping as the table holds it: the counts it lacks at their column default, 0. */
-function asStored (ping) {
-    const copy = JSON.parse(JSON.stringify(ping))
-    for (const column of defaultZero) {
-        if (copy.created_at !== undefined) {
-            if (copy[column] === undefined) copy[column] = 0
-            continue
-        }
-        const path = column.split('.')
-        let at = copy
-        for (const step of path.slice(0, -1)) at = at[step] = at[step] || {}
-        if (at[path[path.length - 1]] === undefined) at[path[path.length - 1]] = 0
-    }
-    return copy
-}
-
-/** The fixture's table in its own schema; optionally without the primary key or with a payload column. */
-async function makeTable (pool, schema, { withoutKey = false, payload = false } = {}) {
-    let sql = ddl.replace('CREATE TABLE "pings" (', `CREATE TABLE "${schema}"."pings" (${payload ? '\n  "payload" jsonb,' : ''}`)
-    if (withoutKey) sql = sql.replace(/,\s*PRIMARY KEY \("created_at", "instanceId"\)/, '')
-    assert.notEqual(sql, ddl)
-    await pool.query(`CREATE SCHEMA "${schema}"`)
-    await pool.query(sql)
-    return `${schema}.pings`
-}
-
-/** Inserts pings four at a time (as concurrent requests would); resolves with those stored. */
-async function insertAll (pool, name, pings) {
-    const stored = []
-    let next = 0
-    await Promise.all([0, 1, 2, 3].map(async () => {
-        while (next < pings.length) {
-            const ping = pings[next++]
-            const { inserted } = await table.insertPing(pool, name, { ...ping, ip: 'hash-of-an-address' })
-            if (inserted) stored.push(ping)
-        }
-    }))
-    return stored
-}
 
 /** Reads the table into a fresh ledger; returns the ledger, the read's result and what the core said of each chunk. */
 async function readIntoLedger (pool, name, options = {}, ledger = new core.InstallationLedger(null)) {
@@ -71,8 +29,6 @@ async function readIntoLedger (pool, name, options = {}, ledger = new core.Insta
     return { ledger, result, outcomes }
 }
 
-/** A generated ping's time in epoch ms (a flat row's created_at is UTC with no zone). */
-const epoch = ping => Date.parse(ping.receivedAt || ping.created_at.replace(' ', 'T') + 'Z')
 
 describe('the collector\'s pings table in PostgreSQL', function () {
     let server, pool
@@ -254,7 +210,7 @@ describe('the collector\'s pings table in PostgreSQL', function () {
             })
             try {
                 await waitFor(() => follower.rows === first.length, { timeout: 10000, interval: 50, what: 'the first rows' })
-                const second = await insertAll(pool, followed, byTime.slice(half))
+                const second = await insertAll(pool, followed, byTime.slice(half), { inOrder: true })
                 await waitFor(() => follower.rows === first.length + second.length, { timeout: 10000, interval: 50, what: 'the rows added since' })
                 assert.ok(reads.length >= 2, JSON.stringify(reads))
                 assert.deepEqual(errors, [])
