@@ -9,48 +9,24 @@
 //   node bench/steady.js            full size (case a's 1,000,060 pings, 10 pings/s for 30 s)
 //   node bench/steady.js --smoke    small sizes, a few seconds (part of `npm test`)
 const assert = require('node:assert/strict')
-const { execFileSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const { startNodeRed, waitFor } = require('../tests/support/node-red')
+const { fmt, MB, cpuMs, memory, logged, demoFile } = require('./proc')
 
 const smoke = process.argv.includes('--smoke')
-const root = path.resolve(__dirname, '..')
 const SIZE = smoke ? { installs: 60, days: 120, rate: 10, seconds: 3 } : { installs: 1600, days: 1095, rate: 10, seconds: 30 }
 // STEADY_SECONDS changes the trickle's length; STEADY_NODE_OPTIONS is passed to Node-RED
 // (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 if (process.env.STEADY_SECONDS) SIZE.seconds = Number(process.env.STEADY_SECONDS)
-const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
-const MB = 1e6
-const TICK_MS = 10 // /proc/<pid>/stat counts CPU in 1/100 s
-
-function cpuMs (pid) {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS // utime + stime
-}
-
-function memory (pid) {
-    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = name => Number((status.match(new RegExp(`^${name}:\\s+(\\d+)`, 'm')) || [])[1]) * 1024
-    return { rss: kb('VmRSS'), peak: kb('VmHWM') }
-}
 
 const percentile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
-
-/** The number in the first log line matching `re` (after `from`), waiting for it. */
-async function logged (server, re, from = 0, timeout = 600000) {
-    const m = await waitFor(() => server.log().slice(from).match(re), { timeout, what: String(re) })
-    return Number(m[1].replace(/,/g, ''))
-}
 
 async function main () {
     // The same data as case a of bench/run.js, made in a child process and cached.
     const START = smoke ? '2026-06-01' : '2023-11-25'
-    const dataFile = path.join(os.tmpdir(), `product-growth-bench-${SIZE.installs}x${SIZE.days}${smoke ? '-steady' : ''}.ndjson`)
-    if (!fs.existsSync(dataFile)) {
-        execFileSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(dataFile)}, require(${JSON.stringify(path.join(root, 'pkg'))}).demoPingsNdjson(${JSON.stringify({ installs: SIZE.installs, days: SIZE.days, start: START, seed: 1 })}))`], { stdio: 'inherit' })
-    }
+    const dataFile = demoFile({ installs: SIZE.installs, days: SIZE.days, start: START }, smoke ? '-steady' : '')
     const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-steady-'))
     const log = path.join(userDir, 'pings.ndjson')
     fs.copyFileSync(dataFile, log)

@@ -26,6 +26,7 @@ $MOCHA 'node-red-node/test/**/*_spec.js'
 step "benchmark smoke run (core and baseline agree; times not judged)"
 node --expose-gc bench/run.js --smoke
 node bench/steady.js --smoke
+node bench/postgres.js --smoke
 
 step "the dashboard in Chromium (screenshots in test-results/screenshots)"
 $MOCHA 'tests/browser/**/*_spec.js'
