@@ -313,6 +313,18 @@ impl InstallationLedger {
         to_js(&serde_json::json!({"accepted": outcome.accepted, "duplicates": outcome.duplicates, "rejected": outcome.rejected, "read": read}))
     }
 
+    /// Offers rows of the collector's table as `COPY (SELECT …) TO STDOUT` writes them (text
+    /// format, a Buffer of whole lines); `columns` names the query's columns in order as
+    /// `[[name, type], …]` (type as PostgreSQL's `format_type` gives it). Returns the batch
+    /// outcome, rejections by line from 0.
+    #[wasm_bindgen(js_name = ingestRows)]
+    pub fn ingest_rows(&mut self, bytes: &[u8], columns: JsValue) -> Result<JsValue, JsValue> {
+        let columns: Vec<(String, String)> = serde_json::from_value(from_js("columns", columns)?)
+            .map_err(|_| js_error(Error::new("columns", "must be an array of [name, type] pairs")))?;
+        let columns = crate::telemetry::row::Columns::new(&columns).map_err(js_error)?;
+        to_js(&self.inner.ingest_rows(bytes, &columns))
+    }
+
     /// Bytes of the raw log this ledger holds (where the next `ingestLog` starts).
     #[wasm_bindgen(getter, js_name = logOffset)]
     pub fn log_offset(&self) -> f64 {

@@ -110,15 +110,35 @@ function describeTable (pool, table) {
 // Reading: keyset pages streamed out with COPY as NDJSON bytes
 
 /**
- * The SQL that gives one JSON object per row. With a `payload jsonb` column, a row written
- * with one is read from it (so counts added after the table was made are not lost), with the
- * row's own created_at and "instanceId"; every other row as its columns.
+ * How the table's rows are read. A table with a `payload jsonb` column gives one JSON object
+ * per row: a row written with a payload is read from it (so counts added after the table was
+ * made are not lost), with the row's own created_at and "instanceId"; every other row as its
+ * columns. Any other table (the collector's own) is read as its columns in COPY's text
+ * format, which PostgreSQL writes several times faster than JSON and the core reads as
+ * directly: created_at and "instanceId" first, created_at in UTC without a zone.
+ * @returns {{format: 'ndjson'|'rows', select: string, columns?: Array<[string, string]>}}
  */
-function rowJson (info) {
-    if (!info.payload) return 'row_to_json(p)'
-    return `CASE WHEN jsonb_typeof(p.payload) = 'object'
+function rowFormat (info) {
+    if (info.payload) {
+        return {
+            format: 'ndjson',
+            select: `CASE WHEN jsonb_typeof(p.payload) = 'object'
                  THEN (p.payload - 'receivedAt' - 'created_at' - 'ip') || jsonb_build_object('created_at', p.created_at, 'instanceId', p."instanceId")
                  ELSE to_jsonb(p) - 'payload' END`
+        }
+    }
+    const columns = [['created_at', 'timestamp without time zone'], ['instanceId', info.columns.get('instanceId')]]
+    for (const [name, type] of info.columns) if (name !== 'created_at' && name !== 'instanceId') columns.push([name, type])
+    const expressions = columns.map(([name]) => {
+        if (name === 'created_at' && info.zoned) return `(p.created_at AT TIME ZONE 'UTC')`
+        return `p."${name.replace(/"/g, '""')}"`
+    })
+    return { format: 'rows', select: expressions.join(', '), columns }
+}
+
+/** Feeds a chunk handed to readPings's onChunk to a ledger of the core, in its format. */
+function ingestChunk (ledger, chunk, last) {
+    return last.format === 'rows' ? ledger.ingestRows(chunk, last.columns) : ledger.ingestNdjson(chunk)
 }
 
 /**
@@ -127,9 +147,10 @@ function rowJson (info) {
  * start; the rest only filters the rows of that one created_at. A NULL "instanceId" (a table
  * made without the primary key) never stalls the read: after it come the later times.
  */
-function afterKey (key) {
+function afterKey (key, utc) {
     if (!key) return 'TRUE'
-    const t = escapeLiteral(String(key.createdAt))
+    // A key read as rows of a timestamptz table is a UTC time written without its zone.
+    const t = utc ? `(${escapeLiteral(String(key.createdAt))}::timestamp AT TIME ZONE 'UTC')` : escapeLiteral(String(key.createdAt))
     if (key.instanceId === null || key.instanceId === undefined) return `p.created_at > ${t}`
     const i = escapeLiteral(String(key.instanceId))
     return `p.created_at >= ${t} AND (p.created_at > ${t} OR p."instanceId" > ${i} OR p."instanceId" IS NULL)`
@@ -151,18 +172,30 @@ function checkKey (key) {
     return { createdAt: key.createdAt, instanceId: key.instanceId }
 }
 
+/** A field of COPY's text format as written: `\N` is NULL, a backslash escapes one character. */
+function copyText (raw) {
+    if (raw === '\\N') return null
+    return raw.replace(/\\(.)/g, (_, c) => ({ b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' })[c] || c)
+}
+
 /** The key of the line that ends at `end` (exclusive of its newline) in `buffer`. */
-function keyBefore (buffer, end) {
+function keyBefore (buffer, end, format = 'ndjson') {
     const start = buffer.lastIndexOf(10, end - 1) + 1
-    const row = JSON.parse(buffer.toString('utf8', start, end))
+    const line = buffer.toString('utf8', start, end)
+    if (format === 'rows') {
+        const [createdAt, instanceId] = line.split('\t', 2)
+        // As row_to_json writes a time: ISO with a T (the text format writes a space).
+        return { createdAt: createdAt.replace(' ', 'T'), instanceId: copyText(instanceId) }
+    }
+    const row = JSON.parse(line)
     return { createdAt: row.created_at, instanceId: row.instanceId === undefined ? null : row.instanceId }
 }
 
 /**
  * The key `{createdAt, instanceId}` of the line numbered `index` (from 0) of a chunk handed
- * to onChunk: the core's rejections name lines by that index.
+ * to onChunk (`format` is its `last.format`): the core's rejections name lines by that index.
  */
-function keyOfLine (buffer, index) {
+function keyOfLine (buffer, index, format = 'ndjson') {
     let start = 0
     for (let i = 0; i < index; i++) {
         start = buffer.indexOf(10, start) + 1
@@ -171,7 +204,7 @@ function keyOfLine (buffer, index) {
     let end = buffer.indexOf(10, start)
     if (end < 0) end = buffer.length
     if (end === start) throw new RangeError(`index: the chunk has fewer than ${index + 1} lines`)
-    return keyBefore(buffer, end)
+    return keyBefore(buffer, end, format)
 }
 
 function countLines (buffer) {
@@ -199,9 +232,11 @@ const CHUNK_BYTES = 1 << 20
  * @param {{createdAt: string, instanceId: string|null}|null} [options.after] the key to read after (null: from the start)
  * @param {number} [options.pageSize] rows per COPY (default 100,000)
  * @param {number} [options.settleSeconds] leave out rows newer than this (default 0: all)
- * @param {(chunk: Buffer, last: {key: object, rows: number}) => void|Promise<void>} options.onChunk
+ * @param {(chunk: Buffer, last: {key: object, rows: number, format: string, columns?: Array}) => void|Promise<void>} options.onChunk
  *   `last.key` is the key of the chunk's last row (where a reader that took the chunk would
- *   resume), `last.rows` its number of rows
+ *   resume), `last.rows` its number of rows, `last.format` `ndjson` (one JSON object a line)
+ *   or `rows` (COPY's text format, its `last.columns` as `[name, type]`); `ingestChunk`
+ *   hands it to a ledger either way
  * @param {(progress: {rows: number, key: object|null}) => void} [options.onProgress] after every page
  * @returns {Promise<{key: object|null, rows: number}>} the key of the last row handed over
  *   (`after` when none) and how many rows were. On a failure the Error carries the same two
@@ -221,17 +256,20 @@ async function readPings (pool, table, { after = null, pageSize = 100000, settle
     let rows = 0
     try {
         const info = await describeTable(pool, table)
+        const { format, select, columns } = rowFormat(info)
+        // JSON goes out as CSV with a quote and a delimiter that JSON never holds raw, which
+        // passes it through untouched (the text format would double every backslash); rows
+        // in the text format, one a line, its escapes undone by the core.
+        const to = format === 'rows' ? '' : "WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')"
         for (;;) {
-            // COPY takes no parameters: the key's values are quoted literals. CSV with a quote and
-            // a delimiter that JSON never holds raw passes the JSON through untouched (the text
-            // format would double every backslash), and row_to_json never writes a raw newline.
-            const sql = `COPY (SELECT ${rowJson(info)} FROM ${quoted} p
-                          WHERE p.created_at IS NOT NULL AND ${afterKey(key)} AND ${settled(info, settleSeconds)}
+            // COPY takes no parameters: the key's values are quoted literals.
+            const sql = `COPY (SELECT ${select} FROM ${quoted} p
+                          WHERE p.created_at IS NOT NULL AND ${afterKey(key, format === 'rows' && info.zoned)} AND ${settled(info, settleSeconds)}
                           ORDER BY p.created_at, p."instanceId" LIMIT ${pageSize})
-                         TO STDOUT WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`
+                         TO STDOUT ${to}`
             const page = await readPage(pool, sql, async (chunk, lines) => {
-                const chunkKey = keyBefore(chunk, chunk.length - 1)
-                await onChunk(chunk, { key: chunkKey, rows: lines })
+                const chunkKey = keyBefore(chunk, chunk.length - 1, format)
+                await onChunk(chunk, { key: chunkKey, rows: lines, format, columns })
                 key = chunkKey
                 rows += lines
             })
@@ -249,6 +287,8 @@ async function readPage (pool, sql, deliver) {
     let failed = null
     let lines = 0
     try {
+        // Times in the text format as the core reads them (ISO), whatever the server's default.
+        await client.query("SET DateStyle TO 'ISO, YMD'")
         const stream = client.query(copyTo(sql))
         let parts = []
         let size = 0
@@ -484,6 +524,7 @@ module.exports = {
     readPings,
     followPings,
     keyOfLine,
+    ingestChunk,
     insertPing,
     collectorError,
     ensureSnapshotTable,

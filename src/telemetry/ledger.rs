@@ -21,6 +21,7 @@ use serde_json::Value;
 use super::checkpoint;
 use super::days::{get, Contribution, Row, Tables, Work, DIMENSIONS};
 use super::ping::{self, PingRef, Read, FORBIDDEN_KEYS};
+use super::row;
 use crate::dates::format_day;
 use crate::error::{Error, Result};
 use crate::input;
@@ -459,6 +460,23 @@ impl Ledger {
     pub fn ingest_ndjson_bytes(&mut self, text: &[u8]) -> BatchOutcome {
         self.expect_batch(text.len() as u64 / 256);
         self.ingest_lines(text, 0)
+    }
+
+    /// Offers the rows of a `COPY … TO STDOUT` (text format) of the collector's table, one a
+    /// line, their columns as `columns` says; rejections are numbered by line from 0.
+    pub fn ingest_rows(&mut self, text: &[u8], columns: &row::Columns) -> BatchOutcome {
+        self.expect_batch(text.len() as u64 / 160);
+        let mut outcome = BatchOutcome::default();
+        let body = text.strip_suffix(b"\n").unwrap_or(text);
+        for (n, line) in body.split(|b| *b == b'\n').enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let read = row::read_row(columns, line);
+            let (result, instance_id) = self.offer(read);
+            outcome.record(n as u64, result, instance_id);
+        }
+        outcome
     }
 
     /// Reads the next part of a raw log: the whole lines of `bytes`, which continue the log

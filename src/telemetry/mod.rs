@@ -6,3 +6,4 @@ pub mod checkpoint;
 pub mod days;
 pub mod ledger;
 pub mod ping;
+pub mod row;

@@ -53,7 +53,7 @@ pub const UNKNOWN: &str = "unknown";
 
 /// A leaf value of a ping, borrowed from the JSON text where possible.
 #[derive(Debug, Clone, PartialEq)]
-enum Leaf<'a> {
+pub(super) enum Leaf<'a> {
     Null,
     Bool,
     Unsigned(u64),
@@ -154,19 +154,19 @@ impl Ping {
 /// The fields of one ping the ledger uses, as read. A later occurrence of the same field
 /// (a flat key next to its nested twin) wins.
 #[derive(Default)]
-struct Fields<'a> {
+pub(super) struct Fields<'a> {
     instance_id: Option<Leaf<'a>>,
     received_at: Option<Leaf<'a>>,
     created_at: Option<Leaf<'a>>,
     columns: [Option<Leaf<'a>>; 9],
     counts: Vec<(Cow<'a, str>, Leaf<'a>)>,
     /// The first problem met while reading keys (a reserved name, too deep).
-    problem: Option<Error>,
+    pub(super) problem: Option<Error>,
 }
 
 impl<'a> Fields<'a> {
     /// `key` is the last key of `path`, borrowed from the text when it had no escapes.
-    fn keep(&mut self, path: &str, key: &Key<'a>, leaf: Leaf<'a>) {
+    pub(super) fn keep(&mut self, path: &str, key: &Key<'a>, leaf: Leaf<'a>) {
         match path {
             "instanceId" => self.instance_id = Some(leaf),
             "receivedAt" => self.received_at = Some(leaf),
@@ -220,7 +220,7 @@ fn column(path: &str) -> Option<usize> {
 }
 
 /// An object key, borrowed from the JSON text unless it held escapes.
-enum Key<'a> {
+pub(super) enum Key<'a> {
     Borrowed(&'a str),
     Owned(String),
 }
@@ -462,7 +462,7 @@ pub fn read<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Read<'de>, D
     Ok(Read { instance_id: if ping.is_err() { instance_id } else { None }, ping })
 }
 
-fn instance_id_text(fields: &Fields) -> Option<String> {
+pub(super) fn instance_id_text(fields: &Fields) -> Option<String> {
     match &fields.instance_id {
         Some(Leaf::Text(s)) => Some(s.chars().take(MAX_INSTANCE_ID).collect()),
         _ => None,
@@ -629,7 +629,7 @@ fn count(leaf: &Leaf) -> std::result::Result<Option<u64>, String> {
 }
 
 /// The rules of DESIGN.md, in a fixed order so the same ping always names the same field.
-fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
+pub(super) fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
     let Fields { instance_id, received_at, created_at, columns, counts, .. } = fields;
     let instance_id = match instance_id {
         Some(Leaf::Text(s)) if s.is_empty() => return Err(Error::new("instanceId", "must not be empty")),

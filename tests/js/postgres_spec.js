@@ -21,9 +21,9 @@ async function readIntoLedger (pool, name, options = {}, ledger = new core.Insta
     const outcomes = []
     const result = await table.readPings(pool, name, {
         ...options,
-        onChunk (chunk) {
+        onChunk (chunk, last) {
             assert.equal(chunk[chunk.length - 1], 10, 'a chunk ends with a whole line')
-            outcomes.push({ chunk, outcome: ledger.ingestNdjson(chunk) })
+            outcomes.push({ chunk, last, outcome: table.ingestChunk(ledger, chunk, last) })
         }
     })
     return { ledger, result, outcomes }
@@ -166,6 +166,18 @@ describe('the collector\'s pings table in PostgreSQL', function () {
             assert.equal(new Date(result.key.createdAt + 'Z').getTime(), new Date(rows[0].t + 'Z').getTime())
         })
 
+        it('reads a created_at timestamptz table in UTC whatever the session\'s time zone', async function () {
+            // The pool's sessions are in Pacific/Chatham (+13:45): keys must still resume exactly.
+            await pool.query('CREATE SCHEMA zoned')
+            await pool.query(ddl.replace('CREATE TABLE "pings" (', 'CREATE TABLE "zoned"."pings" (').replace('"created_at" TIMESTAMP NOT NULL', '"created_at" TIMESTAMPTZ NOT NULL'))
+            assert.equal((await table.describeTable(pool, 'zoned.pings')).zoned, true)
+            const zoned = await insertAll(pool, 'zoned.pings', stored.slice(0, 1500))
+            const { ledger, result, outcomes } = await readIntoLedger(pool, 'zoned.pings', { pageSize: 97 })
+            assert.equal(result.rows, zoned.length)
+            assert.ok(outcomes.every(o => o.last.format === 'rows'))
+            assert.deepEqual(ledger.report({}).days, core.aggregateInstallations(zoned.map(asStored)).days)
+        })
+
         it('in one page gives the same ledger as in small pages', async function () {
             const small = await readIntoLedger(pool, name, { pageSize: 7 })
             const large = await readIntoLedger(pool, name, {})
@@ -204,7 +216,7 @@ describe('the collector\'s pings table in PostgreSQL', function () {
                 intervalSeconds: 0.2,
                 settleSeconds: 0,
                 pageSize: 50,
-                onChunk: chunk => ledger.ingestNdjson(chunk),
+                onChunk: (chunk, last) => table.ingestChunk(ledger, chunk, last),
                 onRead: r => reads.push(r.rows),
                 onError: err => errors.push(err)
             })
@@ -253,7 +265,7 @@ describe('the collector\'s pings table in PostgreSQL', function () {
         for (const pageSize of [1, 2, 3, 100]) {
             const { ledger, result, outcomes } = await readIntoLedger(pool, name, { pageSize })
             assert.equal(result.rows, 7, `pageSize ${pageSize}`)
-            const rejected = outcomes.flatMap(({ chunk, outcome }) => outcome.rejected.map(r => ({ field: r.field, reason: r.reason, key: table.keyOfLine(chunk, r.index) })))
+            const rejected = outcomes.flatMap(({ chunk, last, outcome }) => outcome.rejected.map(r => ({ field: r.field, reason: r.reason, key: table.keyOfLine(chunk, r.index, last.format) })))
             // In the primary key's order: NULL ids after the others of their time.
             assert.deepEqual(rejected, [
                 { field: 'platform.counts.projects', reason: 'platform.counts.projects: must not be negative, got -3', key: { createdAt: '2026-01-05T10:00:00', instanceId: 'b' } },
