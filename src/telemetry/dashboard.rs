@@ -44,8 +44,8 @@ pub struct ChartPoint {
 pub struct Dashboard {
     pub kpis: Kpis,
     /// Chart name → points: `active` (active, pinged), `instances` (hosted, remote),
-    /// `byDriver`, `byOs`, `byVersion`, `byLicense`, `changes` (added, resurrected, and
-    /// removed drawn below zero).
+    /// `byDriver`, `byOs`, `byVersion`, `byLicense`, `changes` (removed drawn below zero,
+    /// added and resurrected).
     pub charts: BTreeMap<&'static str, Vec<ChartPoint>>,
 }
 
@@ -91,10 +91,12 @@ pub fn dashboard(report: &Report, last_days: Option<u32>) -> Dashboard {
     charts.insert("instances", fixed(&[("hosted", |d| d.hosted), ("remote", |d| d.remote)]));
     charts.insert(
         "changes",
+        // Removed first: its points (0 or below) are the bottom of the stack, so the y axis
+        // always reaches zero, even on a first day when every stacked value is above it.
         fixed(&[
+            ("removed", |d| -(d.removed as f64)),
             ("added", |d| d.added as f64),
             ("resurrected", |d| d.resurrected as f64),
-            ("removed", |d| -(d.removed as f64)),
         ]),
     );
     let by = |pick: fn(&Day) -> &BTreeMap<String, u64>| -> Vec<ChartPoint> {

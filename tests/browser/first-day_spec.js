@@ -1,6 +1,6 @@
 // The first day a team points an install at the collector (issue 13): with a single ping the
-// Installations page's line charts draw the point (a line of one point draws nothing) and
-// the y axis starts at zero.
+// Installations page's line charts draw the point (a line of one point draws nothing), the
+// y axis starts at zero, the added bar is drawn and the x axis is labelled in days.
 const assert = require('node:assert/strict')
 const { startNodeRed, waitFor } = require('../support/node-red')
 const { openBrowser, screenshot, widget } = require('../support/browser')
@@ -53,6 +53,17 @@ describe('the Installations page on its first day', function () {
         const flows = (await server.json('/flows')).body
         for (const id of ['inst-chart-active', 'inst-chart-instances', 'inst-chart-driver', 'inst-chart-os', 'inst-chart-version', 'inst-chart-license']) {
             assert.equal(flows.find(n => n.id === id).ymin, '0', `${id}: y from zero`)
+        }
+        // The day's bar: one install added, stacked on the day's removed (0), so the y axis
+        // reaches zero and the bar has height (a stacked axis of only 1s would start at 1).
+        assert.deepEqual(socket.points('inst-chart-changes').filter(p => p.series === 'added'), [{ series: 'added', x: Date.parse(today), y: 1 }])
+        const bar = await waitFor(async () => {
+            const n = await countColour(page, 'inst-chart-changes', [0x4f, 0x46, 0xe5])
+            return n > 200 && n
+        }, { what: 'the added bar to be drawn', timeout: 10000 }).catch(async () => countColour(page, 'inst-chart-changes', [0x4f, 0x46, 0xe5]))
+        assert.ok(bar > 200, `the added bar is drawn: ${bar} pixels of its colour in the plot`)
+        for (const n of flows.filter(n => n.type === 'ui-chart' && n.xAxisType === 'time')) {
+            assert.equal(n.chartOptions.xAxis.minInterval, 86400000, `${n.id}: at most one x tick a day`)
         }
         await screenshot(page, 'installations-first-day')
     })
