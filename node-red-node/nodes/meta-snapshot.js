@@ -7,6 +7,15 @@ const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { snapshotStore } = require('../lib/snapshot-store')
 
+/** The overview's default headline Cloud metrics (issue 11). */
+const DEFAULT_HEADLINE = 'teamCount, instanceCount, deviceCount, userCount, features.*'
+
+/** `teamCount, features.*` as a test of a metric's name: exact names, or a prefix ending in `*`. */
+function headlineMatcher (setting) {
+    const patterns = String(setting).split(',').map(s => s.trim()).filter(Boolean)
+    return name => patterns.some(p => p.endsWith('*') ? name.startsWith(p.slice(0, -1)) : name === p)
+}
+
 module.exports = function (RED) {
     function MetaSnapshotNode (config) {
         RED.nodes.createNode(this, config)
@@ -28,6 +37,7 @@ module.exports = function (RED) {
         }
         const events = String(config.events || '').split(',').map(s => s.trim()).filter(Boolean)
         const averageWeeks = Number(config.averageWeeks) || 4
+        const headline = headlineMatcher(config.headline === undefined ? DEFAULT_HEADLINE : config.headline)
         let chosen = config.metric || null
 
         function options (msg) {
@@ -35,7 +45,16 @@ module.exports = function (RED) {
             return { asOf: msg.asOf !== undefined ? msg.asOf : today(), events, averageWeeks }
         }
 
-        /** Outputs 2–5 for the current history: charts of the chosen metric, table, picker.
+        /** Output 6: the headline metrics' daily values, for a growth overview node. */
+        function headlineSeries (history, names) {
+            const payload = {}
+            for (const name of names.filter(headline)) {
+                payload[name] = { points: history.metric(name, options({})).points, aggregate: events.includes(name) ? 'sum' : 'last' }
+            }
+            return { topic: 'series', payload }
+        }
+
+        /** Outputs 2–6 for the current history: charts of the chosen metric, table, picker, headline series.
          * The table goes out on `tableMsg` when given (a "report" request), so an
          * http-in → meta-snapshot → http-response flow can answer with it. */
         function views (msg, tableMsg) {
@@ -62,7 +81,8 @@ module.exports = function (RED) {
                         status: m.ended ? `ended ${m.latestDate}` : (m.aggregate === 'sum' ? 'event (weekly sum)' : 'gauge')
                     }))
                 }),
-                { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen }
+                { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen },
+                headlineSeries(history, names)
             ]
         }
 
@@ -77,7 +97,7 @@ module.exports = function (RED) {
                 }
                 chosen = msg.payload
                 const [valueChart, growthChart] = views(msg)
-                return [null, valueChart, growthChart, null, null]
+                return [null, valueChart, growthChart, null, null, null]
             }
             if (msg.topic === 'seed') {
                 // A backfill for a new instance: only into an empty history, so a restart

@@ -1,0 +1,134 @@
+// The growth overview node: one row per headline metric, each the core's overviewRow over
+// the series it was given (installations reports merged by date, headline Cloud series),
+// targets set by message and kept in context, and an alert sent once per metric and week.
+const assert = require('node:assert/strict')
+const helper = require('node-red-node-test-helper')
+const overview = require('../nodes/growth-overview.js')
+const core = require('../lib/core')
+
+helper.init(require.resolve('node-red'))
+
+const flow = [
+    { id: 'f1', type: 'tab' },
+    { id: 'ov', z: 'f1', type: 'growth-overview', floor: '1', k: '3', wires: [['rows'], ['alert'], ['alerts'], ['metrics']] },
+    { id: 'rows', z: 'f1', type: 'helper' },
+    { id: 'alert', z: 'f1', type: 'helper' },
+    { id: 'alerts', z: 'f1', type: 'helper' },
+    { id: 'metrics', z: 'f1', type: 'helper' }
+]
+const next = name => new Promise(resolve => helper.getNode(name).once('input', resolve))
+const nextError = node => new Promise(resolve => node.once('call:error', call => resolve(call.args[0])))
+
+// Twenty weeks of days: active grows 3 % a week, then its last complete week grows 0.5 %.
+const asOf = '2026-11-25' // a Wednesday: the week of 11-23 is in progress
+const days = []
+for (let i = 0; i < 7 * 20; i++) {
+    const date = new Date(Date.UTC(2026, 6, 6) + i * 864e5).toISOString().slice(0, 10)
+    const week = Math.floor(i / 7)
+    const active = week < 19 ? Math.round(1000 * 1.03 ** week) : Math.round(1000 * 1.03 ** 18 * 1.005)
+    days.push({ date, active, hosted: 2 * active, remote: 50 })
+}
+const series = field => days.map(d => ({ date: d.date, value: d[field] }))
+
+describe('growth overview node', function () {
+    before(() => helper.startServer())
+    after(() => helper.stopServer())
+    beforeEach(() => helper.load(overview, flow))
+    afterEach(() => helper.unload())
+
+    it('gives the core\'s row for each installations series, and keeps earlier days when a refresh sends fewer', async function () {
+        const ov = helper.getNode('ov')
+        let got = next('rows')
+        ov.receive({ topic: 'report', payload: { days }, asOf })
+        let rows = await got
+        assert.deepEqual(rows.rows.map(r => r.metric), ['active installs', 'hosted instances', 'remote instances'])
+        for (const [metric, field] of [['active installs', 'active'], ['hosted instances', 'hosted'], ['remote instances', 'remote']]) {
+            const expected = core.overviewRow(metric, series(field), { aggregate: 'last', asOf, floor: 0.01, k: 3 })
+            assert.deepEqual(rows.rows.find(r => r.metric === metric), expected)
+        }
+        const active = rows.rows[0]
+        // By hand: the week of 11-16 ends at 1000·1.03^18·1.005, the week before at 1000·1.03^18.
+        assert.equal(active.latestWeek, '2026-W47')
+        assert.ok(Math.abs(active.growth - (Math.round(1000 * 1.03 ** 18 * 1.005) / Math.round(1000 * 1.03 ** 18) - 1)) < 1e-12)
+        assert.equal(active.rating, 'not acceptable')
+        assert.equal(rows.payload[0].growth, `+${(active.growth * 100).toFixed(2)}%`)
+        assert.equal(active.sparkline.length, 12)
+        // A refresh of the last 30 days only: the earlier days are kept, so the row is the same.
+        got = next('rows')
+        ov.receive({ payload: { days: days.slice(-30) }, asOf })
+        rows = await got
+        assert.deepEqual(rows.rows[0], active)
+    })
+
+    it('sets a target from the form, keeps it in context, removes it, and names a bad field', async function () {
+        const ov = helper.getNode('ov')
+        ov.receive({ payload: { days }, asOf })
+        await next('rows')
+        let got = next('rows')
+        ov.receive({ topic: 'target', payload: { metric: 'active installs', value: '3000', date: '2027-06-27' }, asOf })
+        let row = (await got).rows[0]
+        assert.deepEqual(ov.context().get('targets'), { 'active installs': { value: 3000, date: '2027-06-27' } })
+        const wow = core.weekOnWeek(series('active'), { aggregate: 'last', asOf })
+        const last = wow.weeks.filter(w => !w.partial).at(-1)
+        // Required rate by hand: (T / L)^(1/n) − 1, n weeks from the last complete Sunday.
+        const n = (Date.parse('2027-06-27') - Date.parse(last.end)) / (7 * 864e5)
+        assert.ok(Math.abs(row.target.requiredRate - ((3000 / last.value) ** (1 / n) - 1)) < 1e-12)
+        assert.equal(row.target.onTrack, row.target.currentRate >= row.target.requiredRate)
+        const text = (await new Promise(resolve => { ov.receive({ topic: 'report', asOf }); helper.getNode('rows').once('input', resolve) })).payload[0]
+        assert.equal(text.status, row.target.onTrack ? 'on track' : 'behind')
+        // Already reached: a target below the latest value.
+        got = next('rows')
+        ov.receive({ topic: 'target', payload: { metric: 'remote instances', value: 10, date: '2027-01-31' }, asOf })
+        row = (await got).rows[2]
+        assert.equal(row.target.reached, true)
+        // An empty value removes the target.
+        got = next('rows')
+        ov.receive({ topic: 'target', payload: { metric: 'active installs', value: '', date: '' }, asOf })
+        row = (await got).rows[0]
+        assert.equal(row.target, null)
+        assert.deepEqual(Object.keys(ov.context().get('targets')), ['remote instances'])
+        for (const [payload, field] of [
+            [{ metric: 'active installs', value: -5, date: '2027-01-01' }, 'value'],
+            [{ metric: 'active installs', value: 'lots', date: '2027-01-01' }, 'value'],
+            [{ metric: 'active installs', value: 5, date: 'next spring' }, 'date'],
+            [{ metric: 'paying teams', value: 5, date: '2027-01-01' }, 'metric']
+        ]) {
+            const err = nextError(ov)
+            ov.receive({ topic: 'target', payload, asOf })
+            assert.equal((await err).field, field, JSON.stringify(payload))
+        }
+        assert.deepEqual(Object.keys(ov.context().get('targets')), ['remote instances'], 'a refused target changes nothing')
+    })
+
+    it('sends an alert once per metric and week, and lists it', async function () {
+        const ov = helper.getNode('ov')
+        const alerts = []
+        helper.getNode('alert').on('input', m => alerts.push(m))
+        let list = next('alerts')
+        ov.receive({ payload: { days }, asOf })
+        list = await list
+        // Active installs grew 0.5 % in its last complete week, below the 1 % floor; hosted
+        // too (twice active); remote did not grow at all.
+        assert.deepEqual(alerts.map(a => a.topic).sort(), ['active installs', 'hosted instances', 'remote instances'])
+        const a = alerts.find(m => m.topic === 'active installs')
+        assert.equal(a.alert.week, '2026-W47')
+        assert.ok(a.alert.reasons.includes('below'))
+        assert.equal(typeof a.payload, 'string')
+        assert.equal(list.payload.length, 3)
+        const again = next('alerts')
+        ov.receive({ payload: { days }, asOf })
+        await again
+        assert.equal(alerts.length, 3, 'not sent again for the same week')
+    })
+
+    it('takes headline Cloud series, summing an event metric by the week', async function () {
+        const ov = helper.getNode('ov')
+        const signups = days.map((d, i) => ({ date: d.date, value: 10 + (i % 7) }))
+        const got = next('rows')
+        ov.receive({ topic: 'series', payload: { teamCount: { points: series('remote'), aggregate: 'last' }, signups: { points: signups, aggregate: 'sum' } }, asOf })
+        const rows = (await got).rows
+        assert.deepEqual(rows.map(r => r.metric), ['signups', 'teamCount'])
+        assert.deepEqual(rows[0], core.overviewRow('signups', signups, { aggregate: 'sum', asOf, floor: 0.01, k: 3 }))
+        assert.equal(rows[0].latest, 10 + 11 + 12 + 13 + 14 + 15 + 16, 'a week of signups, summed')
+    })
+})

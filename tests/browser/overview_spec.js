@@ -1,0 +1,139 @@
+// The front page, /dashboard/overview, in real Chromium: every headline row (installations
+// and the Cloud metrics marked headline) shows the core's figures, checked against the raw
+// log and the snapshot history worked out here; a target set through the form turns a row
+// on track or behind; the CSV download holds the API's rows.
+const assert = require('node:assert/strict')
+const fs = require('node:fs')
+const path = require('node:path')
+const core = require('../../pkg')
+const { startNodeRed, waitFor } = require('../support/node-red')
+const { openBrowser, screenshot, widget } = require('../support/browser')
+const { formatRate, formatValue } = require('../../node-red-node/lib/format')
+
+/** The Sunday that ends the last complete ISO week before `day` (YYYY-MM-DD). */
+function lastSunday (day) {
+    const t = new Date(day + 'T00:00:00Z')
+    const back = t.getUTCDay() === 0 ? 7 : t.getUTCDay()
+    return new Date(t.getTime() - back * 864e5).toISOString().slice(0, 10)
+}
+
+/** RFC 4180 CSV into rows of cells: quoted cells may hold commas, newlines and doubled quotes. */
+function parseCsv (text) {
+    const rows = []
+    let row = []
+    let cell = ''
+    let quoted = false
+    for (let i = 0; i < text.length; i++) {
+        const c = text[i]
+        if (quoted) {
+            if (c === '"' && text[i + 1] === '"') { cell += '"'; i++ } else if (c === '"') quoted = false
+            else cell += c
+        } else if (c === '"') quoted = true
+        else if (c === ',') { row.push(cell); cell = '' } else if (c === '\n' || c === '\r') {
+            if (c === '\r' && text[i + 1] === '\n') i++
+            row.push(cell)
+            rows.push(row)
+            row = []
+            cell = ''
+        } else cell += c
+    }
+    if (cell !== '' || row.length) { row.push(cell); rows.push(row) }
+    return rows
+}
+
+describe('Overview page', function () {
+    this.timeout(180000)
+    let server, browser, context, page
+
+    before(async function () {
+        server = await startNodeRed({ demo: { installs: 150, days: 200 } })
+        ;({ browser, context } = await openBrowser())
+        page = await context.newPage()
+    })
+    after(async function () {
+        if (browser) await browser.close()
+        if (server) await server.stop()
+    })
+
+    const rowOf = metric => widget(page, 'ov-rows').locator(`tr[data-metric="${metric}"]`)
+    const cell = (metric, col) => rowOf(metric).locator(`[data-col="${col}"]`).first()
+
+    it('is the first page, with a row for every headline metric showing the core\'s figures', async function () {
+        await page.goto(server.url + '/dashboard/')
+        await page.waitForURL(/\/dashboard\/overview$/, { timeout: 20000 })
+        const today = new Date().toISOString().slice(0, 10)
+        const headline = ['active installs', 'hosted instances', 'remote instances', 'teamCount', 'instanceCount', 'deviceCount', 'userCount', 'features.teamBrokerClients', 'features.tablesDatabases']
+        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === headline.length, { timeout: 30000, what: 'every headline row' })
+        const shown = await widget(page, 'ov-rows').locator('tr[data-metric]').evaluateAll(trs => trs.map(tr => tr.dataset.metric))
+        assert.deepEqual([...shown].sort(), [...headline].sort())
+
+        // Independently, from the raw log: the last complete week's value and its growth.
+        const raw = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const days = core.aggregateInstallations(raw, { asOf: today }).days
+        const sunday = lastSunday(today)
+        const before = new Date(Date.parse(sunday) - 7 * 864e5).toISOString().slice(0, 10)
+        for (const [metric, field] of [['active installs', 'active'], ['hosted instances', 'hosted'], ['remote instances', 'remote']]) {
+            const value = days.find(d => d.date === sunday)[field]
+            const previous = days.find(d => d.date === before)[field]
+            assert.equal((await cell(metric, 'latest').innerText()).trim(), formatValue(value), `${metric} latest`)
+            assert.equal((await cell(metric, 'growth').locator('span').innerText()).trim(), formatRate(value / previous - 1), `${metric} growth`)
+        }
+        // The Cloud rows from the snapshot history the start command wrote.
+        const history = new core.SnapshotHistory(null)
+        history.addAll(JSON.parse(fs.readFileSync(path.join(server.userDir, 'demo-snapshots.json'), 'utf8')))
+        for (const metric of headline.slice(3)) {
+            const points = history.metric(metric, { asOf: today }).points
+            const at = d => points.find(p => p.date === d)?.value
+            assert.equal((await cell(metric, 'latest').innerText()).trim(), formatValue(at(sunday)), `${metric} latest`)
+            if (at(before)) assert.equal((await cell(metric, 'growth').locator('span').innerText()).trim(), formatRate(at(sunday) / at(before) - 1), `${metric} growth`)
+        }
+        // Rating in words and colour, and the page's rows are the API's.
+        const api = (await server.json(`/api/overview`)).body
+        for (const row of api) {
+            assert.equal((await cell(row.metric, 'rating').innerText()).trim(), row.rating)
+            assert.equal((await cell(row.metric, 'average').innerText()).trim(), row.average)
+            if (row.rating !== '–') assert.match(await cell(row.metric, 'rating').getAttribute('class'), /rating-/)
+        }
+        await page.waitForTimeout(500)
+        await screenshot(page, 'overview')
+    })
+
+    async function setTarget (metric, value, date) {
+        const form = widget(page, 'ov-form')
+        await form.locator('.v-select').first().click()
+        await page.getByRole('option', { name: metric, exact: true }).click()
+        await form.getByLabel('Target value').fill(String(value))
+        await form.getByLabel('By (date)').fill(date)
+        await form.getByRole('button', { name: 'set target' }).click()
+    }
+
+    it('sets a target through the form and shows it on track or behind', async function () {
+        const api = (await server.json('/api/overview')).body
+        // A metric that grew on average over the last 4 weeks can be on track.
+        const growing = api.find(r => r.average.startsWith('+'))
+        assert.ok(growing, JSON.stringify(api))
+        const latest = Number(growing.latest.replace(/,/g, ''))
+        await setTarget(growing.metric, latest * 100, new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10))
+        await waitFor(async () => (await cell(growing.metric, 'status').innerText()).trim() === 'behind', { timeout: 15000, what: 'behind' })
+        assert.match(await cell(growing.metric, 'status').locator('span').getAttribute('class'), /status-behind/)
+        await setTarget(growing.metric, latest + 1, '2029-12-30')
+        await waitFor(async () => (await cell(growing.metric, 'status').innerText()).trim() === 'on track', { timeout: 15000, what: 'on track' })
+        const row = (await server.json('/api/overview')).body.find(r => r.metric === growing.metric)
+        assert.equal(row.status, 'on track')
+        assert.equal(row.targetDate, '2029-12-30')
+        assert.equal((await cell(growing.metric, 'needed').innerText()).trim(), row.needed)
+        assert.equal((await cell(growing.metric, 'reachDate').innerText()).trim(), row.reachDate)
+        await screenshot(page, 'overview-target')
+    })
+
+    it('downloads the table as CSV with the API\'s rows', async function () {
+        const download = page.waitForEvent('download')
+        await widget(page, 'ov-rows').locator('[data-csv="overview"]').click()
+        const file = await (await download).path()
+        const [header, ...rows] = parseCsv(fs.readFileSync(file, 'utf8'))
+        assert.deepEqual(header, ['metric', 'latest', 'week', 'growth', 'rating', 'average', 'target', 'targetDate', 'status', 'needed', 'current', 'projected', 'reachDate', 'alert'])
+        const api = (await server.json('/api/overview')).body
+        assert.equal(rows.length, api.length)
+        rows.forEach((cells, i) => assert.deepEqual(cells, header.map(h => String(api[i][h]))))
+    })
+})
