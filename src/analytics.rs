@@ -35,6 +35,31 @@ pub struct AccountingWeek {
     pub partial: bool,
 }
 
+/// One bar or point of the growth accounting chart: x is the ISO week (a category axis).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeekPoint {
+    pub series: &'static str,
+    pub x: String,
+    pub y: f64,
+}
+
+/// The growth accounting chart of the last `last` complete weeks: new and resurrected above
+/// zero, churned below it (drawn first, so a stacked axis always reaches zero), and net.
+pub fn accounting_chart(weeks: &[AccountingWeek], last: usize) -> Vec<WeekPoint> {
+    let complete: Vec<&AccountingWeek> = weeks.iter().filter(|w| !w.partial).collect();
+    let shown = &complete[complete.len().saturating_sub(last)..];
+    let series: [(&'static str, fn(&AccountingWeek) -> f64); 4] = [
+        ("churned", |w| -(w.churned as f64)),
+        ("new", |w| w.new as f64),
+        ("resurrected", |w| w.resurrected as f64),
+        ("net", |w| w.net as f64),
+    ];
+    series
+        .iter()
+        .flat_map(|(name, value)| shown.iter().map(move |w| WeekPoint { series: name, x: w.week.clone(), y: value(w) }))
+        .collect()
+}
+
 /// Growth accounting over a report's days (consecutive, as the ledger gives them).
 pub fn growth_accounting(days: &[Day]) -> Vec<AccountingWeek> {
     let mut out: Vec<AccountingWeek> = Vec::new();
@@ -456,6 +481,15 @@ mod tests {
         assert!(!w[1].partial);
         // W04 up to Wed 01-21: b lapses 01-21; partial.
         assert_eq!((w[2].churned, w[2].net, w[2].partial), (1, -1, true));
+        // The chart: complete weeks only, churned below zero and first in the stack.
+        let chart = accounting_chart(&w, 26);
+        let of = |series: &str| chart.iter().filter(|p| p.series == series).map(|p| (p.x.as_str(), p.y)).collect::<Vec<_>>();
+        assert_eq!(chart[0].series, "churned");
+        assert_eq!(of("churned"), [("2026-W02", -0.0), ("2026-W03", -2.0)]);
+        assert_eq!(of("new"), [("2026-W02", 2.0), ("2026-W03", 1.0)]);
+        assert_eq!(of("resurrected"), [("2026-W02", 0.0), ("2026-W03", 1.0)]);
+        assert_eq!(of("net"), [("2026-W02", 2.0), ("2026-W03", 0.0)]);
+        assert_eq!(accounting_chart(&w, 1).len(), 4, "the last week only");
     }
 
     #[test]

@@ -415,6 +415,16 @@ impl InstallationLedger {
         to_js_text(&analytics::growth_accounting(&report.days))
     }
 
+    /// The growth accounting chart of the last `weeks` complete weeks (default 26), for a
+    /// `ui-chart` with a category x axis: `[{series, x: week, y}]`, churned below zero.
+    #[wasm_bindgen(js_name = accountingChart)]
+    pub fn accounting_chart(&self, options: JsValue, weeks: Option<u32>) -> Result<JsValue, JsValue> {
+        let options = from_js("options", options)?;
+        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        let report = self.inner.report(options).map_err(js_error)?;
+        to_js(&analytics::accounting_chart(&analytics::growth_accounting(&report.days), weeks.unwrap_or(26) as usize))
+    }
+
     /// Cohort retention: `[{week, start, size, retained: [{weeks, retained, share}]}]` at
     /// 1, 2, 4, 8, 12, 26 and 52 weeks; `null` where that week is not complete.
     pub fn retention(&self, options: JsValue) -> Result<JsValue, JsValue> {

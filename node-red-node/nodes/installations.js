@@ -8,7 +8,7 @@
 // something changed.
 const path = require('node:path')
 const core = require('../lib/core')
-const { formatRate, formatSigned, formatValue } = require('../lib/format')
+const { formatNumber, formatRate, formatSigned, formatValue } = require('../lib/format')
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { closeTornLine, readLog, writeCheckpoint, loadCheckpoint, fileSize } = require('../lib/raw-log')
@@ -100,6 +100,44 @@ module.exports = function (RED) {
                     },
                     kpis
                 }
+            ]
+        }
+
+        /** Output 6, for a report asked for (a page view, the API): growth accounting as a
+         * chart and a table with the quick ratio, and the cohort retention table; and the same
+         * rows on `first` (the report's message) for an http response or a CSV. Not on a
+         * refresh: retention reads every install's history. */
+        function analyticsMessages (asOf, first) {
+            const options = { activeWindowDays }
+            if (asOf !== undefined) options.asOf = asOf
+            else if (config.toToday !== false) options.asOf = today()
+            const weeks = ledger.accounting(options)
+            const accounting = weeks.filter(w => !w.partial).slice(-26).reverse().map(w => ({
+                week: w.week,
+                start: w.start,
+                new: w.new,
+                resurrected: w.resurrected,
+                churned: w.churned,
+                net: formatSigned(w.net),
+                quickRatio: w.quickRatio === null ? '– (none churned)' : formatNumber(w.quickRatio),
+                active: w.active
+            }))
+            const retention = ledger.retention(options).map(c => {
+                const row = { cohort: c.week, start: c.start, size: c.size }
+                for (const r of c.retained) {
+                    row[`w${r.weeks}`] = r.share === null ? '' : formatRate(r.share).replace(/^\+/, '')
+                    row[`share${r.weeks}`] = r.share
+                }
+                return row
+            })
+            if (first) {
+                first.accounting = accounting
+                first.retention = retention
+            }
+            return [
+                { topic: 'accounting', payload: ledger.accountingChart(options, 26), action: 'replace' },
+                { topic: 'quickRatio', payload: accounting, action: 'replace' },
+                { topic: 'retention', payload: retention }
             ]
         }
 
@@ -376,7 +414,8 @@ module.exports = function (RED) {
             if (msg.topic === 'report') {
                 const range = msg.payload && typeof msg.payload === 'object' ? msg.payload.lastDays : undefined
                 if (range !== undefined) lastDays = Number(range) || null
-                return [...reportMessages(msg.asOf, msg), null]
+                const outputs = reportMessages(msg.asOf, msg)
+                return [...outputs, null, analyticsMessages(msg.asOf, outputs[0])]
             }
             if (msg.topic === 'rebuild') return rebuild(msg)
             let rejected = []

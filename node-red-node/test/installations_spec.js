@@ -10,12 +10,13 @@ helper.init(require.resolve('node-red'))
 
 const flow = [
     { id: 'f1', type: 'tab' },
-    { id: 'ledger', z: 'f1', type: 'installations', activeWindowDays: '7', lastDays: '30', reportOnIngest: false, toToday: true, wires: [['report'], ['charts'], ['table'], ['kpis'], ['rejected']] },
+    { id: 'ledger', z: 'f1', type: 'installations', activeWindowDays: '7', lastDays: '30', reportOnIngest: false, toToday: true, wires: [['report'], ['charts'], ['table'], ['kpis'], ['rejected'], ['analytics']] },
     { id: 'report', z: 'f1', type: 'helper' },
     { id: 'charts', z: 'f1', type: 'helper' },
     { id: 'table', z: 'f1', type: 'helper' },
     { id: 'kpis', z: 'f1', type: 'helper' },
-    { id: 'rejected', z: 'f1', type: 'helper' }
+    { id: 'rejected', z: 'f1', type: 'helper' },
+    { id: 'analytics', z: 'f1', type: 'helper' }
 ]
 
 const next = name => new Promise(resolve => helper.getNode(name).once('input', resolve))
@@ -66,6 +67,34 @@ describe('installations node', function () {
         assert.equal(kpis.kpis.activeChange, last.active - weekAgo.active)
         assert.equal(kpis.payload.active, String(last.active))
         assert.equal(kpis.kpis.hosted, last.hosted)
+    })
+
+    it('sends growth accounting and cohort retention on a report asked for, from the core, latest week first', async function () {
+        const node = helper.getNode('ledger')
+        node.receive({ payload: pings })
+        const got = Promise.all([collect('analytics', 3), next('report')])
+        node.receive({ topic: 'report', asOf })
+        const [[chart, table, retention], report] = await got
+        assert.deepEqual([chart.topic, table.topic, retention.topic], ['accounting', 'quickRatio', 'retention'])
+        // Independently: growthAccounting over aggregateInstallations' days.
+        const weeks = core.growthAccounting(core.aggregateInstallations(pings, { asOf }).days).filter(w => !w.partial)
+        const shown = weeks.slice(-26).reverse()
+        assert.deepEqual(table.payload.map(r => [r.week, r.new, r.resurrected, r.churned]), shown.map(w => [w.week, w.new, w.resurrected, w.churned]))
+        const w = shown.find(w => w.churned > 0)
+        const row = table.payload.find(r => r.week === w.week)
+        assert.equal(row.quickRatio, ((w.new + w.resurrected) / w.churned).toFixed(2))
+        assert.equal(row.net, (w.net > 0 ? '+' : '') + String(w.net))
+        const none = shown.find(w => w.churned === 0)
+        if (none) assert.equal(table.payload.find(r => r.week === none.week).quickRatio, '– (none churned)')
+        // The chart: churned below zero, first; one point per series and week.
+        assert.equal(chart.payload[0].series, 'churned')
+        assert.deepEqual(chart.payload.filter(p => p.series === 'churned').map(p => [p.x, p.y]), shown.slice().reverse().map(w => [w.week, -w.churned]))
+        // Retention: the ledger's cohorts as text, shares as numbers, empty where not complete.
+        assert.ok(retention.payload.length > 3)
+        const first = retention.payload[0]
+        assert.equal(first.w1, `${(first.share1 * 100).toFixed(2)}%`)
+        assert.ok(retention.payload.some(r => r.share52 === null && r.w52 === ''), 'a cohort whose 52nd week is not complete')
+        assert.deepEqual(report.retention, retention.payload)
     })
 
     it('sends rejected pings of a batch to output 5 and keeps the rest', async function () {

@@ -7,6 +7,8 @@ const core = require('../../pkg')
 const { startNodeRed } = require('../support/node-red')
 const { openBrowser, screenshot, widget } = require('../support/browser')
 const { recordWidgetData } = require('../support/dashboard-socket')
+const { parseCsv, download } = require('../support/csv')
+const { formatRate, formatValue } = require('../../node-red-node/lib/format')
 
 describe('Cloud usage page', function () {
     let server, browser, page, socket, history
@@ -68,5 +70,17 @@ describe('Cloud usage page', function () {
         await widget(page, 'cloud-chart-values').locator('canvas').first().waitFor()
         await page.waitForTimeout(800)
         await screenshot(page, 'cloud')
+    })
+
+    it('downloads every metric as CSV, the rows the API reports', async function () {
+        const [header, ...rows] = parseCsv(await download(page, widget(page, 'cloud-csv-link').locator('[data-csv="cloud"]')))
+        assert.deepEqual(header, ['metric', 'latest', 'change', 'weeklyGrowth', 'rating', 'averageGrowth', 'since', 'status'])
+        const report = (await server.json('/api/cloud')).body
+        assert.deepEqual(rows.map(r => r[0]), report.metrics.map(m => m.metric))
+        for (const [i, m] of report.metrics.entries()) {
+            assert.equal(rows[i][1], formatValue(m.latest), m.metric)
+            assert.equal(rows[i][3], formatRate(m.weeklyGrowth), m.metric)
+            assert.equal(rows[i][4], m.rating || '–', m.metric)
+        }
     })
 })

@@ -8,6 +8,7 @@ const { startNodeRed, waitFor } = require('../support/node-red')
 const { openBrowser, screenshot, widget } = require('../support/browser')
 const { recordWidgetData } = require('../support/dashboard-socket')
 const { formatRate } = require('../../node-red-node/lib/format')
+const { parseCsv, download } = require('../support/csv')
 
 const CHARTS = {
     'inst-chart-active': ['active', 'pinged'],
@@ -83,5 +84,41 @@ describe('Installations page', function () {
         assert.equal(shown('inst-chart-active', 'active'), 30)
         assert.equal(shown('inst-chart-instances', 'hosted'), 30)
         assert.equal(shown('inst-chart-driver', socket.series('inst-chart-driver')[0]), 30)
+    })
+
+    it('shows cohort retention as readable, shaded cells, and downloads the days and the cohorts as the API gives them', async function () {
+        const api = (await server.json('/api/installations/retention')).body
+        assert.ok(api.length > 3)
+        const table = widget(page, 'inst-retention')
+        await table.locator('tr[data-cohort]').first().waitFor({ timeout: 20000 })
+        assert.equal(await table.locator('tr[data-cohort]').count(), api.length)
+        for (const cohort of [api[0], api.at(-1)]) {
+            const row = table.locator(`tr[data-cohort="${cohort.cohort}"]`)
+            for (const weeks of [1, 4, 52]) {
+                const cell = row.locator(`td[data-weeks="${weeks}"]`)
+                assert.equal((await cell.innerText()).trim(), cohort[`w${weeks}`] || '–', `${cohort.cohort} at ${weeks} weeks`)
+                const background = await cell.evaluate(td => getComputedStyle(td).backgroundColor)
+                assert.equal(/rgba\(79, 70, 229/.test(background), cohort[`share${weeks}`] !== null, `${cohort.cohort} shaded at ${weeks} weeks: ${background}`)
+            }
+        }
+        // The oldest cohort, by hand from the raw log: installs whose first ping is in its week.
+        const raw = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const firstDay = new Map()
+        for (const p of raw) {
+            const day = (p.receivedAt || p.created_at).slice(0, 10)
+            if (!firstDay.has(p.instanceId) || day < firstDay.get(p.instanceId)) firstDay.set(p.instanceId, day)
+        }
+        const end = new Date(Date.parse(api[0].start) + 7 * 864e5).toISOString().slice(0, 10)
+        assert.equal(api[0].size, [...firstDay.values()].filter(d => d >= api[0].start && d < end).length)
+
+        const [cohortHeader, ...cohortRows] = parseCsv(await download(page, table.locator('[data-csv="retention"]')))
+        assert.deepEqual(cohortHeader, ['cohort', 'start', 'size', 'w1', 'w2', 'w4', 'w8', 'w12', 'w26', 'w52'])
+        assert.deepEqual(cohortRows, api.map(c => cohortHeader.map(h => String(c[h]))))
+        const report = (await server.json('/api/installations')).body
+        const [dayHeader, ...dayRows] = parseCsv(await download(page, table.locator('[data-csv="days"]')))
+        assert.deepEqual(dayHeader, ['date', 'active', 'pinged', 'added', 'resurrected', 'removed', 'hosted', 'remote'])
+        assert.deepEqual(dayRows, report.days.map(d => dayHeader.map(h => String(d[h]))))
+        await table.scrollIntoViewIfNeeded()
+        await screenshot(page, 'installations-retention')
     })
 })

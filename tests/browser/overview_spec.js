@@ -9,36 +9,13 @@ const core = require('../../pkg')
 const { startNodeRed, waitFor } = require('../support/node-red')
 const { openBrowser, screenshot, widget } = require('../support/browser')
 const { formatRate, formatValue } = require('../../node-red-node/lib/format')
+const { parseCsv, download } = require('../support/csv')
 
 /** The Sunday that ends the last complete ISO week before `day` (YYYY-MM-DD). */
 function lastSunday (day) {
     const t = new Date(day + 'T00:00:00Z')
     const back = t.getUTCDay() === 0 ? 7 : t.getUTCDay()
     return new Date(t.getTime() - back * 864e5).toISOString().slice(0, 10)
-}
-
-/** RFC 4180 CSV into rows of cells: quoted cells may hold commas, newlines and doubled quotes. */
-function parseCsv (text) {
-    const rows = []
-    let row = []
-    let cell = ''
-    let quoted = false
-    for (let i = 0; i < text.length; i++) {
-        const c = text[i]
-        if (quoted) {
-            if (c === '"' && text[i + 1] === '"') { cell += '"'; i++ } else if (c === '"') quoted = false
-            else cell += c
-        } else if (c === '"') quoted = true
-        else if (c === ',') { row.push(cell); cell = '' } else if (c === '\n' || c === '\r') {
-            if (c === '\r' && text[i + 1] === '\n') i++
-            row.push(cell)
-            rows.push(row)
-            row = []
-            cell = ''
-        } else cell += c
-    }
-    if (cell !== '' || row.length) { row.push(cell); rows.push(row) }
-    return rows
 }
 
 describe('Overview page', function () {
@@ -127,10 +104,7 @@ describe('Overview page', function () {
     })
 
     it('downloads the table as CSV with the API\'s rows', async function () {
-        const download = page.waitForEvent('download')
-        await widget(page, 'ov-rows').locator('[data-csv="overview"]').click()
-        const file = await (await download).path()
-        const [header, ...rows] = parseCsv(fs.readFileSync(file, 'utf8'))
+        const [header, ...rows] = parseCsv(await download(page, widget(page, 'ov-rows').locator('[data-csv="overview"]')))
         assert.deepEqual(header, ['metric', 'latest', 'week', 'growth', 'rating', 'average', 'target', 'targetDate', 'status', 'needed', 'current', 'projected', 'reachDate', 'alert'])
         const api = (await server.json('/api/overview')).body
         assert.equal(rows.length, api.length)
