@@ -43,8 +43,9 @@ module.exports = function (RED) {
         const reportOnIngest = config.reportOnIngest !== false
         const refreshMs = Math.max(1, Number(config.refreshSeconds) || 5) * 1000
         const checkpointMs = Math.max(0.1, Number(config.checkpointMinutes) || 10) * 60000
-        const baseDir = RED.settings.fileWorkingDirectory || RED.settings.userDir || '.'
-        /** The raw log, relative paths in the user directory (as the file node writes them). */
+        // Relative paths resolve as the file node that writes the raw log resolves them: in the
+        // fileWorkingDirectory setting, else in Node-RED's working directory.
+        const baseDir = RED.settings.fileWorkingDirectory || process.cwd()
         const logPath = name => path.resolve(baseDir, name)
         const selected = config.database ? RED.nodes.getNode(config.database) : null
         // A database set to $DATABASE_URL with none in the environment: the raw log (or msg.payload).
@@ -54,7 +55,7 @@ module.exports = function (RED) {
         const logFile = config.logFile && !database ? logPath(config.logFile) : null
         const checkpointFile = logFile
             ? `${logFile}.checkpoint`
-            : path.resolve(RED.settings.userDir || baseDir, 'product-growth', `installations-${node.id.replace(/[^\w.-]/g, '_')}.checkpoint`)
+            : path.resolve(RED.settings.userDir || '.', 'product-growth', `installations-${node.id.replace(/[^\w.-]/g, '_')}.checkpoint`)
 
         let ledger = new core.InstallationLedger(null, { activeWindowDays })
         let lastDays = defaultLastDays

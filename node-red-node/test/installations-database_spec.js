@@ -69,7 +69,7 @@ describe('installations node with a pings database', function () {
     })
     beforeEach(() => {
         userDir = tempDir()
-        helper.settings({ userDir })
+        helper.settings({ userDir, fileWorkingDirectory: userDir })
     })
     afterEach(() => helper.unload())
 

@@ -37,7 +37,7 @@ describe('installations node', function () {
     after(() => helper.stopServer())
     beforeEach(() => {
         userDir = tempDir()
-        helper.settings({ userDir })
+        helper.settings({ userDir, fileWorkingDirectory: userDir })
         return helper.load(installations, flow)
     })
     afterEach(() => helper.unload())
@@ -219,7 +219,7 @@ describe('installations node with a raw log', function () {
     after(() => helper.stopServer())
     beforeEach(() => {
         userDir = tempDir()
-        helper.settings({ userDir })
+        helper.settings({ userDir, fileWorkingDirectory: userDir })
     })
     afterEach(() => helper.unload())
 

@@ -28,7 +28,7 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
     it('lists the .wasm, the nodes, their help and the examples', function () {
         const nodes = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes)
         const perNode = nodes.flatMap(n => [`nodes/${n}.js`, `nodes/${n}.html`, `nodes/locales/en-US/${n}.json`, `nodes/locales/en-US/${n}.html`])
-        for (const file of ['README.md', 'LICENSE', 'core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json']) {
+        for (const file of ['README.md', 'LICENSE', 'core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json', 'examples/collector-and-installations.json', 'examples/cloud-snapshots.json', 'examples/overview-whole-dashboard.json']) {
             assert.ok(this.files.includes(file), `${file} missing from ${this.files.join(', ')}`)
         }
         assert.ok(!this.files.some(f => f.startsWith('test/')), 'tests are not shipped')

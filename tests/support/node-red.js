@@ -35,6 +35,7 @@ async function waitFor (check, { timeout = 30000, interval = 200, what = 'condit
  * @param {string} [options.userDir] reuse a directory (for restart tests); a new temp one otherwise
  * @param {boolean} [options.prepare] write settings and flows into it (default true)
  * @param {object} [options.env] extra environment for the flows
+ * @param {string} [options.cwd] Node-RED's working directory (default the user directory)
  * @param {{installs: number, days: number}} [options.demo] write demo pings and snapshots before starting
  */
 async function startNodeRed (options = {}) {
@@ -49,6 +50,8 @@ async function startNodeRed (options = {}) {
     let log = ''
     const child = spawn(process.execPath, [path.join(root, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
         env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
+        // Relative file paths (the file node's) resolve here when no fileWorkingDirectory is set.
+        cwd: options.cwd || userDir,
         stdio: ['ignore', 'pipe', 'pipe']
     })
     child.stdout.on('data', d => { log += d })
