@@ -40,9 +40,33 @@ const STATE_FORMAT: &str = "product-growth/installation-ledger@1";
 struct Names {
     ids: FxHashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
+    /// The name last seen at each place of a ping (its four dimensions, then its counts in
+    /// order): pings of a log mostly repeat the names of the one before, and one
+    /// comparison is cheaper than hashing.
+    recent: Vec<u32>,
 }
 
+/// Places of a ping whose last name is remembered (pings have about twenty).
+const RECENT_NAMES: usize = 64;
+
 impl Names {
+    /// The id of the name at place `at` of a ping.
+    fn id_at(&mut self, at: usize, name: &str) -> u32 {
+        if let Some(&id) = self.recent.get(at) {
+            if ping::same(self.names[id as usize].as_bytes(), name.as_bytes()) {
+                return id;
+            }
+        }
+        let id = self.id(name);
+        if at < RECENT_NAMES {
+            if at >= self.recent.len() {
+                self.recent.resize(at + 1, id);
+            }
+            self.recent[at] = id;
+        }
+        id
+    }
+
     fn id(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.ids.get(name) {
             return id;
@@ -375,8 +399,9 @@ impl Ledger {
         self.accepted += 1;
         let at = p.received_at.timestamp_millis();
         let day = day_number(p.received_at.date_naive());
-        let dims = [self.names.id(&p.driver), self.names.id(&p.os), self.names.id(&p.version), self.names.id(&p.license)];
-        let counts: Box<[(u32, u64)]> = p.counts.iter().map(|(k, v)| (self.names.id(k), *v)).collect();
+        let names = &mut self.names;
+        let dims = [names.id_at(0, &p.driver), names.id_at(1, &p.os), names.id_at(2, &p.version), names.id_at(3, &p.license)];
+        let counts: Box<[(u32, u64)]> = p.counts.iter().enumerate().map(|(i, (k, v))| (names.id_at(4 + i, k), *v)).collect();
         let entry = DayPing { at, dims, counts };
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));

@@ -181,28 +181,32 @@ impl<'a> Fields<'a> {
     }
 
     /// `key` is the last key of `path`, borrowed from the text when it had no escapes.
+    ///
+    /// Called for every value of every ping: the names are compared by `same`, which the
+    /// compiler inlines, where `==` on strings calls `memcmp` in WebAssembly.
     fn keep(&mut self, path: &str, key: &Key<'a>, leaf: Leaf<'a>) {
-        match path {
-            "instanceId" => self.instance_id = Some(leaf),
-            "receivedAt" => self.received_at = Some(leaf),
-            "created_at" => self.created_at = Some(leaf),
-            _ => {
-                if let Some(name) = path.strip_prefix(COUNTS_PREFIX) {
-                    // `platform.counts.projects` nested: the name is the key itself, so it
-                    // can be borrowed; flat or deeper names are built once.
-                    let name: Cow<'a, str> = match key {
-                        Key::Borrowed(k) if *k == name => Cow::Borrowed(*k),
-                        Key::Borrowed(k) if k.len() > name.len() && k.ends_with(name) => Cow::Borrowed(&k[k.len() - name.len()..]),
-                        _ => Cow::Owned(name.to_string()),
-                    };
-                    match self.counts.iter_mut().find(|(k, _)| *k == name) {
-                        Some(slot) => slot.1 = leaf,
-                        None => self.counts.push((name, leaf)),
-                    }
-                } else if let Some(i) = column(path) {
-                    self.columns[i] = Some(leaf);
-                }
+        let p = path.as_bytes();
+        if p.len() > COUNTS_PREFIX.len() && same(&p[..COUNTS_PREFIX.len()], COUNTS_PREFIX.as_bytes()) {
+            let name = &path[COUNTS_PREFIX.len()..];
+            // The path always ends with the key: when the key is at least as long as the
+            // name, the name is the key's tail (`projects` nested, or a flat
+            // `platform.counts.projects`) and is borrowed; deeper names are built once.
+            let name: Cow<'a, str> = match key {
+                Key::Borrowed(k) if k.len() >= name.len() => Cow::Borrowed(&k[k.len() - name.len()..]),
+                _ => Cow::Owned(name.to_string()),
+            };
+            match self.counts.iter_mut().find(|(k, _)| same(k.as_bytes(), name.as_bytes())) {
+                Some(slot) => slot.1 = leaf,
+                None => self.counts.push((name, leaf)),
             }
+        } else if same(p, b"instanceId") {
+            self.instance_id = Some(leaf);
+        } else if same(p, b"receivedAt") {
+            self.received_at = Some(leaf);
+        } else if same(p, b"created_at") {
+            self.created_at = Some(leaf);
+        } else if let Some(i) = column(path) {
+            self.columns[i] = Some(leaf);
         }
     }
 }
@@ -214,24 +218,39 @@ pub fn is_reserved(key: &str) -> bool {
     if key.len() < 9 {
         return false;
     }
-    let reserved = |part: &[u8]| matches!(part.len(), 9 | 11) && FORBIDDEN_KEYS.iter().any(|k| k.as_bytes() == part);
+    let reserved = |part: &[u8]| matches!(part.len(), 9 | 11) && FORBIDDEN_KEYS.iter().any(|k| same(k.as_bytes(), part));
     key.as_bytes().split(|b| *b == b'.').any(reserved)
 }
 
 /// The column of a collector's string field, by its dotted name.
 fn column(path: &str) -> Option<usize> {
-    Some(match path {
-        "ip" => 0,
-        "env.flowforge" => 1,
-        "env.nodejs" => 2,
-        "os.arch" => 3,
-        "os.release" => 4,
-        "os.type" => 5,
-        "platform.config.driver" => 6,
-        "platform.license.id" => 7,
-        "platform.license.type" => 8,
-        _ => return None,
-    })
+    let p = path.as_bytes();
+    STRING_COLUMNS.iter().position(|(name, _)| same(p, name.as_bytes()))
+}
+
+/// Byte equality, eight bytes at a time, inlined: the key comparisons of reading a ping
+/// (a few dozen a ping) are too short to pay for a call to `memcmp`.
+#[inline(always)]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= a.len() {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        if x != y {
+            return false;
+        }
+        i += 8;
+    }
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// An object key, borrowed from the JSON text unless it held escapes.
@@ -622,7 +641,7 @@ fn blank(s: &str) -> bool {
 /// A count's name below `platform.counts.`: dotted parts, none of them empty.
 fn dotted_name(name: &str) -> bool {
     let b = name.as_bytes();
-    !b.is_empty() && b[0] != b'.' && b[b.len() - 1] != b'.' && !b.windows(2).any(|w| w == b"..")
+    !b.is_empty() && b[0] != b'.' && b[b.len() - 1] != b'.' && !b.windows(2).any(|w| w[0] == b'.' && w[1] == b'.')
 }
 
 fn refuse_controls(field: &str, s: &str) -> Result<()> {
