@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 use super::checkpoint;
 use super::days::{get, Contribution, Row, Tables, Work, DIMENSIONS};
@@ -605,31 +605,35 @@ impl Ledger {
         })
     }
 
-    /// The saved form: plain JSON, sorted, with names spelt out.
+    /// The saved form: plain JSON, sorted, with names spelt out. Only an earlier version's
+    /// context store holds it now (the checkpoint replaced it), so it is built and read by
+    /// hand: serde's derived code for it was a tenth of the shipped .wasm.
     pub fn to_json(&self) -> Value {
-        let mut instances = BTreeMap::new();
+        let mut instances = Map::new();
         for (id, install) in &self.instances {
-            let days: BTreeMap<NaiveDate, SavedDay> = install
-                .days
-                .iter()
-                .map(|(d, p)| {
-                    let [driver, os, version, license] = p.dims.map(|i| self.names.name(i).to_string());
-                    let counts = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), *v)).collect();
-                    (day_of(*d), SavedDay { at: p.at, driver, os, version, license, counts })
-                })
-                .collect();
-            instances.insert(id.to_string(), days);
+            let mut days = Map::new();
+            for (d, p) in &install.days {
+                let [driver, os, version, license] = p.dims.map(|i| self.names.name(i));
+                let counts: Map<String, Value> = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), Value::from(*v))).collect();
+                let day = json!({"at": p.at, "driver": driver, "os": os, "version": version, "license": license, "counts": counts});
+                days.insert(format_day(day_of(*d)), day);
+            }
+            instances.insert(id.to_string(), Value::Object(days));
         }
-        let saved = Saved {
-            format: STATE_FORMAT.to_string(),
-            instances,
-            accepted: self.accepted,
-            duplicates: self.duplicates,
-            offered: self.offered,
-            rejected_total: self.rejected_total,
-            rejected: self.rejected.clone(),
-        };
-        serde_json::to_value(saved).unwrap_or(Value::Null)
+        let rejected: Vec<Value> = self
+            .rejected
+            .iter()
+            .map(|r| json!({"index": r.index, "instanceId": r.instance_id, "field": r.field, "reason": r.reason}))
+            .collect();
+        json!({
+            "format": STATE_FORMAT,
+            "instances": instances,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "offered": self.offered,
+            "rejectedTotal": self.rejected_total,
+            "rejected": rejected,
+        })
     }
 
     /// Restores a ledger from `to_json`'s output. Anything else is refused, leaving the
@@ -638,33 +642,65 @@ impl Ledger {
         if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
             return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
         }
-        let saved: Saved =
-            serde_json::from_value(value.clone()).map_err(|e| Error::new("state", format!("is not a saved ledger: {e}")))?;
+        // A state of the wrong shape is refused as a whole (`state`), saying where.
+        fn shape(path: &str, what: &str) -> Error {
+            Error::new("state", format!("is not a saved ledger: {path} must be {what}"))
+        }
+        let whole = |v: Option<&Value>, path: &str| v.and_then(Value::as_u64).ok_or_else(|| shape(path, "a whole number ≥ 0"));
+        let text = |v: Option<&Value>, path: &str| v.and_then(Value::as_str).map(str::to_string).ok_or_else(|| shape(path, "a string"));
+        fn object<'v>(v: Option<&'v Value>, path: &str) -> Result<&'v Map<String, Value>> {
+            v.and_then(Value::as_object).ok_or_else(|| shape(path, "an object"))
+        }
+        let mut rejected = Vec::new();
+        let saved = value.get("rejected").and_then(Value::as_array).ok_or_else(|| shape("rejected", "an array"))?;
+        for (i, r) in saved.iter().enumerate() {
+            let at = |k: &str| format!("rejected[{i}].{k}");
+            let instance_id = match r.get("instanceId") {
+                None | Some(Value::Null) => None,
+                id => Some(text(id, &at("instanceId"))?),
+            };
+            rejected.push(Rejection {
+                index: whole(r.get("index"), &at("index"))?,
+                instance_id,
+                field: text(r.get("field"), &at("field"))?,
+                reason: text(r.get("reason"), &at("reason"))?,
+            });
+        }
         let mut ledger = Ledger {
-            accepted: saved.accepted,
-            duplicates: saved.duplicates,
-            offered: saved.offered,
-            rejected_total: saved.rejected_total,
-            rejected: saved.rejected,
+            accepted: whole(value.get("accepted"), "accepted")?,
+            duplicates: whole(value.get("duplicates"), "duplicates")?,
+            offered: whole(value.get("offered"), "offered")?,
+            rejected_total: whole(value.get("rejectedTotal"), "rejectedTotal")?,
+            rejected,
             ..Ledger::default()
         };
-        for (id, days) in saved.instances {
+        for (id, days) in object(value.get("instances"), "instances")? {
             let mut install = Install::default();
-            for (date, p) in days {
+            for (date, p) in object(Some(days), &format!("instances.{id}"))? {
+                let at = format!("state.instances.{id}.{date}");
+                let day: NaiveDate = date.parse().map_err(|_| shape(&format!("instances.{id}"), "an object of dates (YYYY-MM-DD)"))?;
+                let time = p.get("at").and_then(Value::as_i64).ok_or_else(|| shape(&format!("instances.{id}.{date}.at"), "epoch milliseconds"))?;
                 // A file is not trusted more than a ping: names that would be object keys
                 // in a report are checked again.
+                let mut dims = [0; 4];
+                for (id, k) in dims.iter_mut().zip(["driver", "os", "version", "license"]) {
+                    let name = text(p.get(k), &format!("instances.{id}.{date}.{k}"))?;
+                    if FORBIDDEN_KEYS.contains(&name.as_str()) {
+                        return Err(Error::new(at, "holds a reserved name"));
+                    }
+                    *id = ledger.names.id(&name);
+                }
                 let bad_name = |s: &str| s.is_empty() || s.split('.').any(|seg| seg.is_empty() || FORBIDDEN_KEYS.contains(&seg));
-                if let Some(k) = p.counts.keys().find(|k| bad_name(k)) {
-                    return Err(Error::new(format!("state.instances.{id}.{date}.counts.{k}"), "is not a valid count name"));
+                let mut counts = Vec::new();
+                for (k, v) in object(p.get("counts"), &format!("instances.{id}.{date}.counts"))? {
+                    if bad_name(k) {
+                        return Err(Error::new(format!("{at}.counts.{k}"), "is not a valid count name"));
+                    }
+                    counts.push((ledger.names.id(k), whole(Some(v), &format!("instances.{id}.{date}.counts.{k}"))?));
                 }
-                if [&p.driver, &p.os, &p.version, &p.license].iter().any(|v| FORBIDDEN_KEYS.contains(&v.as_str())) {
-                    return Err(Error::new(format!("state.instances.{id}.{date}"), "holds a reserved name"));
-                }
-                let dims = [ledger.names.id(&p.driver), ledger.names.id(&p.os), ledger.names.id(&p.version), ledger.names.id(&p.license)];
-                let counts = p.counts.iter().map(|(k, v)| (ledger.names.id(k), *v)).collect();
-                install.days.push((day_number(date), DayPing { at: p.at, dims, counts }));
+                install.days.push((day_number(day), DayPing { at: time, dims, counts: counts.into() }));
             }
-            ledger.adopt(id.into(), install)?;
+            ledger.adopt(id.as_str().into(), install)?;
         }
         Ok(ledger)
     }
@@ -817,28 +853,6 @@ impl Ledger {
             })
             .collect()
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Saved {
-    format: String,
-    instances: BTreeMap<String, BTreeMap<NaiveDate, SavedDay>>,
-    accepted: u64,
-    duplicates: u64,
-    offered: u64,
-    rejected_total: u64,
-    rejected: Vec<Rejection>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct SavedDay {
-    at: i64,
-    driver: String,
-    os: String,
-    version: String,
-    license: String,
-    counts: BTreeMap<String, u64>,
 }
 
 const NOT_AN_ARRAY: &str = "\u{0}not an array: ";
