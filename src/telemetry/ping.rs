@@ -144,7 +144,7 @@ impl Ping {
     pub fn normalised(&self) -> NormalisedPing {
         NormalisedPing {
             instance_id: self.instance_id.clone(),
-            received_at: self.received_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            received_at: dates::format_instant_ms(self.received_at),
             day: dates::format_day(self.received_at.date_naive()),
             driver: self.driver.clone(),
             os: self.os.clone(),
@@ -585,7 +585,7 @@ const FUTURE_SLACK_MS: i64 = 86_400_000;
 /// not happened into every report.
 pub fn check_not_future(p: &PingRef<'_>, now: i64) -> Result<()> {
     if p.received_at.timestamp_millis() > now.saturating_add(FUTURE_SLACK_MS) {
-        return Err(Error::new("receivedAt", format!("is in the future: {}", p.received_at.to_rfc3339())));
+        return Err(Error::new("receivedAt", format!("is in the future: {}", dates::format_instant(p.received_at))));
     }
     Ok(())
 }
@@ -760,7 +760,7 @@ fn validate<'a>(fields: &mut Fields<'a>) -> Result<PingRef<'a>> {
     };
 
     if received_at.timestamp_millis() < EARLIEST_MS {
-        return Err(Error::new(time_field, format!("is before 2020, long before any FlowFuse install: {}", received_at.to_rfc3339())));
+        return Err(Error::new(time_field, format!("is before 2020, long before any FlowFuse install: {}", dates::format_instant(received_at))));
     }
 
     for (i, (column, limit)) in STRING_COLUMNS.iter().enumerate() {
