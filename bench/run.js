@@ -135,7 +135,8 @@ async function main () {
     row('e. weekOnWeek', `${fmt(points.length)} days`, coreE, `${fmt(points.length / coreE * 1000)} points/s`, '', '< 50 ms', coreE < 50)
 
     // ---- package: .wasm size and require() time (fresh processes)
-    const wasmBytes = fs.statSync(path.join(root, 'pkg/product_growth_bg.wasm')).size
+    // The .wasm the Node-RED package ships (scripts/build.sh: no demo generators).
+    const wasmBytes = fs.statSync(path.join(root, 'node-red-node/core/product_growth_bg.wasm')).size
     const requireTimes = Array.from({ length: smoke ? 1 : 7 }, () => Number(execFileSync(process.execPath, ['-e',
         "const t=process.hrtime.bigint();require(process.argv[1]);console.log(Number(process.hrtime.bigint()-t)/1e6)", path.join(root, 'pkg')], { encoding: 'utf8' })))
     const requireMs = median(requireTimes)

@@ -1,7 +1,7 @@
 //! Turning the times people send (a calendar date, an ISO 8601 timestamp, epoch
 //! milliseconds) into UTC calendar days, and ISO weeks of those days.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
 use crate::error::{Error, Result};
 
@@ -155,8 +155,61 @@ pub fn epoch_ms(day: NaiveDate) -> i64 {
     day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0)
 }
 
+/// `2026-01-05`, as chrono's `%Y-%m-%d` writes it. Dates and instants are written by hand:
+/// chrono's format machinery (strftime items) was 20 KB of the shipped .wasm for three
+/// fixed layouts.
 pub fn format_day(day: NaiveDate) -> String {
-    day.format("%Y-%m-%d").to_string()
+    let mut out = String::with_capacity(10);
+    push_day(&mut out, day);
+    out
+}
+
+/// `2026-01-05T10:00:00.000Z`: chrono's `to_rfc3339_opts(SecondsFormat::Millis, true)`.
+pub fn format_instant_ms(t: DateTime<Utc>) -> String {
+    let (mut out, nanos) = instant_to_seconds(t);
+    out.push_str(&format!(".{:03}Z", nanos / 1_000_000));
+    out
+}
+
+/// `2026-01-05T10:00:00+00:00`, with a fraction of 3, 6 or 9 digits when there is one:
+/// chrono's `to_rfc3339()`.
+pub fn format_instant(t: DateTime<Utc>) -> String {
+    let (mut out, nanos) = instant_to_seconds(t);
+    if nanos == 0 {
+    } else if nanos % 1_000_000 == 0 {
+        out.push_str(&format!(".{:03}", nanos / 1_000_000));
+    } else if nanos % 1_000 == 0 {
+        out.push_str(&format!(".{:06}", nanos / 1_000));
+    } else {
+        out.push_str(&format!(".{nanos:09}"));
+    }
+    out.push_str("+00:00");
+    out
+}
+
+/// `2026-01-05T10:00:00` and the nanoseconds left (a leap second is written as second 60).
+fn instant_to_seconds(t: DateTime<Utc>) -> (String, u32) {
+    let t = t.naive_utc();
+    let mut out = String::with_capacity(32);
+    push_day(&mut out, t.date());
+    let (mut second, mut nanos) = (t.second(), t.nanosecond());
+    if nanos >= 1_000_000_000 {
+        second += 1;
+        nanos -= 1_000_000_000;
+    }
+    out.push_str(&format!("T{:02}:{:02}:{:02}", t.hour(), t.minute(), second));
+    (out, nanos)
+}
+
+fn push_day(out: &mut String, day: NaiveDate) {
+    let year = day.year();
+    // ISO 8601 wants a sign on years that are not four digits, as chrono writes them.
+    if (0..=9999).contains(&year) {
+        out.push_str(&format!("{year:04}"));
+    } else {
+        out.push_str(&format!("{year:+05}"));
+    }
+    out.push_str(&format!("-{:02}-{:02}", day.month(), day.day()));
 }
 
 
@@ -219,6 +272,27 @@ mod tests {
         for bad in [f64::NAN, f64::INFINITY, -1.0, 1.5, 1e300] {
             let err = parse_day("receivedAt", TimeInput::EpochMs(bad)).unwrap_err();
             assert_eq!(err.field, "receivedAt");
+        }
+    }
+
+    #[test]
+    fn days_and_instants_are_written_as_chrono_writes_them() {
+        for (y, m, d) in [(2026, 1, 5), (1970, 1, 1), (2024, 2, 29), (9999, 12, 31), (0, 1, 1), (12345, 6, 7), (-44, 3, 15)] {
+            let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+            assert_eq!(format_day(day), day.format("%Y-%m-%d").to_string());
+        }
+        let instants = [0, 1, 999, 1_767_607_200_000, 1_767_607_200_123, 253_402_300_799_999].map(|ms| Utc.timestamp_millis_opt(ms).unwrap());
+        let odd = [
+            "2026-01-05T10:00:00.000001Z",
+            "2026-01-05T10:00:00.123456789Z",
+            "2026-01-05T10:00:00.120Z",
+            "2016-12-31T23:59:60.5Z",
+            "0001-01-01T00:00:00Z",
+        ]
+        .map(|t| DateTime::parse_from_rfc3339(t).unwrap().with_timezone(&Utc));
+        for t in instants.into_iter().chain(odd) {
+            assert_eq!(format_instant_ms(t), t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+            assert_eq!(format_instant(t), t.to_rfc3339());
         }
     }
 

@@ -8,7 +8,7 @@
 //! older versions that lack fields (no licence before 1.5, no blueprints before 2.x); and a
 //! share of pings given as flat rows of the collector's table.
 
-use chrono::{Duration, NaiveDate};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
@@ -205,7 +205,7 @@ fn for_each_ping(options: DemoOptions, mut each: impl FnMut(Value)) {
                 let second = (rng.below(86_400 / (restarts + 1)) + ping * 86_400 / (restarts + 1)) as u32;
                 let time = date.and_hms_opt(second / 3600, (second / 60) % 60, second % 60).unwrap_or_default();
                 let flat = rng.chance(options.flat_share);
-                each(ping_body(install, time.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true), flat));
+                each(ping_body(install, crate::dates::format_instant_ms(time.and_utc()), flat));
             }
         }
     }
@@ -284,8 +284,7 @@ pub fn snapshots(days: u32, start: NaiveDate, seed: u64) -> Vec<Value> {
             users *= 1.0025 * noise(&mut rng);
             instances *= 1.0031 * noise(&mut rng);
             devices *= 1.0045 * noise(&mut rng);
-            let weekday = (start + Duration::days(day)).format("%u").to_string();
-            let weekend = weekday == "6" || weekday == "7";
+            let weekend = matches!((start + Duration::days(day)).weekday(), chrono::Weekday::Sat | chrono::Weekday::Sun);
             let signups = ((teams * 0.006) * if weekend { 0.5 } else { 1.0 } * (0.8 + 0.4 * rng.unit())).round();
             let t = teams.round();
             let mut metrics = json!({

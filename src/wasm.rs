@@ -382,9 +382,12 @@ impl InstallationLedger {
 
     #[wasm_bindgen(js_name = ingestNdjson)]
     pub fn ingest_ndjson(&mut self, text: JsValue) -> Result<JsValue, JsValue> {
-        // A Buffer (a file as read) is copied in as it is; a string has to be encoded first.
+        // A Buffer (a file as read) is copied in a piece at a time, never whole; a string
+        // has to be encoded first.
         let outcome = if let Some(bytes) = text.dyn_ref::<js_sys::Uint8Array>() {
-            self.inner.ingest_ndjson_bytes(&bytes.to_vec())
+            self.inner.ingest_ndjson_pieces(bytes.length() as usize, |start, buffer| {
+                bytes.subarray(start as u32, (start + buffer.len()) as u32).copy_to(buffer)
+            })
         } else if let Some(text) = text.as_string() {
             self.inner.ingest_ndjson(&text)
         } else {

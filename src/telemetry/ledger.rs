@@ -16,7 +16,7 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{json, Map, Value};
 
 use super::checkpoint;
 use super::days::{get, Contribution, Row, Tables, Work, DIMENSIONS};
@@ -41,9 +41,33 @@ const STATE_FORMAT: &str = "product-growth/installation-ledger@1";
 struct Names {
     ids: FxHashMap<Box<str>, u32>,
     names: Vec<Box<str>>,
+    /// The name last seen at each place of a ping (its four dimensions, then its counts in
+    /// order): pings of a log mostly repeat the names of the one before, and one
+    /// comparison is cheaper than hashing.
+    recent: Vec<u32>,
 }
 
+/// Places of a ping whose last name is remembered (pings have about twenty).
+const RECENT_NAMES: usize = 64;
+
 impl Names {
+    /// The id of the name at place `at` of a ping.
+    fn id_at(&mut self, at: usize, name: &str) -> u32 {
+        if let Some(&id) = self.recent.get(at) {
+            if ping::same(self.names[id as usize].as_bytes(), name.as_bytes()) {
+                return id;
+            }
+        }
+        let id = self.id(name);
+        if at < RECENT_NAMES {
+            if at >= self.recent.len() {
+                self.recent.resize(at + 1, id);
+            }
+            self.recent[at] = id;
+        }
+        id
+    }
+
     fn id(&mut self, name: &str) -> u32 {
         if let Some(&id) = self.ids.get(name) {
             return id;
@@ -93,6 +117,9 @@ pub struct LogPosition {
 /// the day tables being kept ping by ping; the next report builds them in one sweep.
 const BULK_SHARE: u64 = 8;
 const BULK_MIN: u64 = 1000;
+
+/// Bytes of a raw log taken in at a time by `ingest_ndjson_pieces`.
+const NDJSON_PIECE: usize = 1 << 20;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -373,8 +400,9 @@ impl Ledger {
         self.accepted += 1;
         let at = p.received_at.timestamp_millis();
         let day = day_number(p.received_at.date_naive());
-        let dims = [self.names.id(&p.driver), self.names.id(&p.os), self.names.id(&p.version), self.names.id(&p.license)];
-        let counts: Box<[(u32, u64)]> = p.counts.iter().map(|(k, v)| (self.names.id(k), *v)).collect();
+        let names = &mut self.names;
+        let dims = [names.id_at(0, &p.driver), names.id_at(1, &p.os), names.id_at(2, &p.version), names.id_at(3, &p.license)];
+        let counts: Box<[(u32, u64)]> = p.counts.iter().enumerate().map(|(i, (k, v))| (names.id_at(4 + i, k), *v)).collect();
         let entry = DayPing { at, dims, counts };
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
@@ -459,7 +487,50 @@ impl Ledger {
     /// The same over the file's bytes, as read from disk.
     pub fn ingest_ndjson_bytes(&mut self, text: &[u8]) -> BatchOutcome {
         self.expect_batch(text.len() as u64 / 256);
-        self.ingest_lines(text, 0)
+        self.ingest_lines(text, 0).0
+    }
+
+    /// The same over a raw log of `len` bytes that the caller hands over a piece at a time:
+    /// `read(start, buffer)` fills `buffer` with the log's bytes from `start` on. A log of
+    /// hundreds of megabytes is then never copied into WebAssembly memory whole (which grows
+    /// that memory for good); the outcome is the one `ingest_ndjson_bytes` gives.
+    pub fn ingest_ndjson_pieces(&mut self, len: usize, read: impl FnMut(usize, &mut [u8])) -> BatchOutcome {
+        self.ingest_ndjson_pieces_of(NDJSON_PIECE, len, read)
+    }
+
+    fn ingest_ndjson_pieces_of(&mut self, piece: usize, len: usize, mut read: impl FnMut(usize, &mut [u8])) -> BatchOutcome {
+        self.expect_batch(len as u64 / 256);
+        let mut outcome = BatchOutcome::default();
+        let mut buffer = vec![0u8; piece.clamp(1, len.max(1))];
+        // Bytes at the start of `buffer` left from the last piece (the start of a line).
+        let mut carried = 0;
+        let mut next = 0;
+        let mut first_line = 0u64;
+        while next < len {
+            if carried == buffer.len() {
+                // One line longer than the buffer.
+                buffer.resize(buffer.len() * 2, 0);
+            }
+            let n = (buffer.len() - carried).min(len - next);
+            read(next, &mut buffer[carried..carried + n]);
+            next += n;
+            let filled = carried + n;
+            let end = if next == len { filled } else {
+                match buffer[..filled].iter().rposition(|b| *b == b'\n') {
+                    Some(end) => end,
+                    None => {
+                        carried = filled;
+                        continue;
+                    }
+                }
+            };
+            let (part, lines) = self.ingest_lines(&buffer[..end], first_line);
+            outcome.absorb(part, 0);
+            first_line += lines;
+            carried = filled - (end + 1).min(filled);
+            buffer.copy_within(filled - carried..filled, 0);
+        }
+        outcome
     }
 
     /// Offers the rows of a `COPY … TO STDOUT` (text format) of the collector's table, one a
@@ -491,8 +562,9 @@ impl Ledger {
         let whole = &bytes[..=end];
         self.expect_batch(whole.len() as u64 / 256);
         let first_line = self.log.lines;
-        let outcome = self.ingest_lines(&whole[..end], first_line);
-        self.log.lines += whole.iter().filter(|b| **b == b'\n').count() as u64;
+        let (outcome, lines) = self.ingest_lines(&whole[..end], first_line);
+        // `whole` ends in the newline after its last line.
+        self.log.lines += lines;
         self.log.offset += whole.len() as u64;
         (outcome, whole.len() as u64)
     }
@@ -511,14 +583,18 @@ impl Ledger {
     }
 
     /// Offers each line of `text`; the first is line `first_line + 1` of its file.
-    fn ingest_lines(&mut self, text: &[u8], first_line: u64) -> BatchOutcome {
+    /// Returns the outcome and the number of lines (one more than the newlines).
+    fn ingest_lines(&mut self, text: &[u8], first_line: u64) -> (BatchOutcome, u64) {
         let mut outcome = BatchOutcome::default();
-        for (n, line) in text.split(|b| *b == b'\n').enumerate() {
+        let mut reader = ping::LineReader::default();
+        let mut lines = 0;
+        for (n, line) in ping::lines(text).enumerate() {
+            lines += 1;
             if line.iter().all(u8::is_ascii_whitespace) {
                 continue;
             }
             let number = first_line + n as u64;
-            let mut read = ping::parse_bytes(line);
+            let mut read = reader.read(line);
             if let Err(e) = &read.ping {
                 if e.field == "ping" && e.message.starts_with("is not JSON") {
                     read.ping = Err(Error::new(format!("line {}", number + 1), e.message.clone()));
@@ -527,7 +603,7 @@ impl Ledger {
             let (result, instance_id) = self.offer(read);
             outcome.record(number, result, instance_id);
         }
-        outcome
+        (outcome, lines)
     }
 
     pub fn installations(&self) -> u64 {
@@ -547,31 +623,35 @@ impl Ledger {
         })
     }
 
-    /// The saved form: plain JSON, sorted, with names spelt out.
+    /// The saved form: plain JSON, sorted, with names spelt out. Only an earlier version's
+    /// context store holds it now (the checkpoint replaced it), so it is built and read by
+    /// hand: serde's derived code for it was a tenth of the shipped .wasm.
     pub fn to_json(&self) -> Value {
-        let mut instances = BTreeMap::new();
+        let mut instances = Map::new();
         for (id, install) in &self.instances {
-            let days: BTreeMap<NaiveDate, SavedDay> = install
-                .days
-                .iter()
-                .map(|(d, p)| {
-                    let [driver, os, version, license] = p.dims.map(|i| self.names.name(i).to_string());
-                    let counts = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), *v)).collect();
-                    (day_of(*d), SavedDay { at: p.at, driver, os, version, license, counts })
-                })
-                .collect();
-            instances.insert(id.to_string(), days);
+            let mut days = Map::new();
+            for (d, p) in &install.days {
+                let [driver, os, version, license] = p.dims.map(|i| self.names.name(i));
+                let counts: Map<String, Value> = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), Value::from(*v))).collect();
+                let day = json!({"at": p.at, "driver": driver, "os": os, "version": version, "license": license, "counts": counts});
+                days.insert(format_day(day_of(*d)), day);
+            }
+            instances.insert(id.to_string(), Value::Object(days));
         }
-        let saved = Saved {
-            format: STATE_FORMAT.to_string(),
-            instances,
-            accepted: self.accepted,
-            duplicates: self.duplicates,
-            offered: self.offered,
-            rejected_total: self.rejected_total,
-            rejected: self.rejected.clone(),
-        };
-        serde_json::to_value(saved).unwrap_or(Value::Null)
+        let rejected: Vec<Value> = self
+            .rejected
+            .iter()
+            .map(|r| json!({"index": r.index, "instanceId": r.instance_id, "field": r.field, "reason": r.reason}))
+            .collect();
+        json!({
+            "format": STATE_FORMAT,
+            "instances": instances,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "offered": self.offered,
+            "rejectedTotal": self.rejected_total,
+            "rejected": rejected,
+        })
     }
 
     /// Restores a ledger from `to_json`'s output. Anything else is refused, leaving the
@@ -580,33 +660,65 @@ impl Ledger {
         if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
             return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
         }
-        let saved: Saved =
-            serde_json::from_value(value.clone()).map_err(|e| Error::new("state", format!("is not a saved ledger: {e}")))?;
+        // A state of the wrong shape is refused as a whole (`state`), saying where.
+        fn shape(path: &str, what: &str) -> Error {
+            Error::new("state", format!("is not a saved ledger: {path} must be {what}"))
+        }
+        let whole = |v: Option<&Value>, path: &str| v.and_then(Value::as_u64).ok_or_else(|| shape(path, "a whole number ≥ 0"));
+        let text = |v: Option<&Value>, path: &str| v.and_then(Value::as_str).map(str::to_string).ok_or_else(|| shape(path, "a string"));
+        fn object<'v>(v: Option<&'v Value>, path: &str) -> Result<&'v Map<String, Value>> {
+            v.and_then(Value::as_object).ok_or_else(|| shape(path, "an object"))
+        }
+        let mut rejected = Vec::new();
+        let saved = value.get("rejected").and_then(Value::as_array).ok_or_else(|| shape("rejected", "an array"))?;
+        for (i, r) in saved.iter().enumerate() {
+            let at = |k: &str| format!("rejected[{i}].{k}");
+            let instance_id = match r.get("instanceId") {
+                None | Some(Value::Null) => None,
+                id => Some(text(id, &at("instanceId"))?),
+            };
+            rejected.push(Rejection {
+                index: whole(r.get("index"), &at("index"))?,
+                instance_id,
+                field: text(r.get("field"), &at("field"))?,
+                reason: text(r.get("reason"), &at("reason"))?,
+            });
+        }
         let mut ledger = Ledger {
-            accepted: saved.accepted,
-            duplicates: saved.duplicates,
-            offered: saved.offered,
-            rejected_total: saved.rejected_total,
-            rejected: saved.rejected,
+            accepted: whole(value.get("accepted"), "accepted")?,
+            duplicates: whole(value.get("duplicates"), "duplicates")?,
+            offered: whole(value.get("offered"), "offered")?,
+            rejected_total: whole(value.get("rejectedTotal"), "rejectedTotal")?,
+            rejected,
             ..Ledger::default()
         };
-        for (id, days) in saved.instances {
+        for (id, days) in object(value.get("instances"), "instances")? {
             let mut install = Install::default();
-            for (date, p) in days {
+            for (date, p) in object(Some(days), &format!("instances.{id}"))? {
+                let at = format!("state.instances.{id}.{date}");
+                let day: NaiveDate = date.parse().map_err(|_| shape(&format!("instances.{id}"), "an object of dates (YYYY-MM-DD)"))?;
+                let time = p.get("at").and_then(Value::as_i64).ok_or_else(|| shape(&format!("instances.{id}.{date}.at"), "epoch milliseconds"))?;
                 // A file is not trusted more than a ping: names that would be object keys
                 // in a report are checked again.
+                let mut dims = [0; 4];
+                for (id, k) in dims.iter_mut().zip(["driver", "os", "version", "license"]) {
+                    let name = text(p.get(k), &format!("instances.{id}.{date}.{k}"))?;
+                    if FORBIDDEN_KEYS.contains(&name.as_str()) {
+                        return Err(Error::new(at, "holds a reserved name"));
+                    }
+                    *id = ledger.names.id(&name);
+                }
                 let bad_name = |s: &str| s.is_empty() || s.split('.').any(|seg| seg.is_empty() || FORBIDDEN_KEYS.contains(&seg));
-                if let Some(k) = p.counts.keys().find(|k| bad_name(k)) {
-                    return Err(Error::new(format!("state.instances.{id}.{date}.counts.{k}"), "is not a valid count name"));
+                let mut counts = Vec::new();
+                for (k, v) in object(p.get("counts"), &format!("instances.{id}.{date}.counts"))? {
+                    if bad_name(k) {
+                        return Err(Error::new(format!("{at}.counts.{k}"), "is not a valid count name"));
+                    }
+                    counts.push((ledger.names.id(k), whole(Some(v), &format!("instances.{id}.{date}.counts.{k}"))?));
                 }
-                if [&p.driver, &p.os, &p.version, &p.license].iter().any(|v| FORBIDDEN_KEYS.contains(&v.as_str())) {
-                    return Err(Error::new(format!("state.instances.{id}.{date}"), "holds a reserved name"));
-                }
-                let dims = [ledger.names.id(&p.driver), ledger.names.id(&p.os), ledger.names.id(&p.version), ledger.names.id(&p.license)];
-                let counts = p.counts.iter().map(|(k, v)| (ledger.names.id(k), *v)).collect();
-                install.days.push((day_number(date), DayPing { at: p.at, dims, counts }));
+                install.days.push((day_number(day), DayPing { at: time, dims, counts: counts.into() }));
             }
-            ledger.adopt(id.into(), install)?;
+            ledger.adopt(id.as_str().into(), install)?;
         }
         Ok(ledger)
     }
@@ -759,28 +871,6 @@ impl Ledger {
             })
             .collect()
     }
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Saved {
-    format: String,
-    instances: BTreeMap<String, BTreeMap<NaiveDate, SavedDay>>,
-    accepted: u64,
-    duplicates: u64,
-    offered: u64,
-    rejected_total: u64,
-    rejected: Vec<Rejection>,
-}
-
-#[derive(Serialize, Deserialize)]
-struct SavedDay {
-    at: i64,
-    driver: String,
-    os: String,
-    version: String,
-    license: String,
-    counts: BTreeMap<String, u64>,
 }
 
 const NOT_AN_ARRAY: &str = "\u{0}not an array: ";
@@ -1018,5 +1108,33 @@ mod day_start_tests {
             let day = NaiveDate::parse_from_str(date, "%Y-%m-%d").unwrap();
             assert_eq!(day_start_ms(day_number(day)), crate::dates::epoch_ms(day), "{date}");
         }
+    }
+}
+
+#[cfg(test)]
+mod piece_tests {
+    use super::*;
+    use crate::demo::{self, DemoOptions};
+
+    #[test]
+    fn a_raw_log_read_in_pieces_is_read_as_one() {
+        let mut log = demo::pings_ndjson(DemoOptions { installs: 40, days: 40, start: NaiveDate::from_ymd_opt(2025, 3, 1).unwrap(), seed: 3, flat_share: 0.3 });
+        // A bad line, a blank one and a rejected ping in the middle; the last line unfinished.
+        let middle = log.len() / 2;
+        let middle = middle + log[middle..].find('\n').unwrap() + 1;
+        log.insert_str(middle, "{not json\n\n  \n{\"instanceId\":\"\"}\n");
+        log.push_str(r#"{"instanceId":"last","receivedAt":"2025-03-02T00:00:00Z"}"#);
+        let bytes = log.as_bytes();
+        let mut whole = Ledger::new();
+        let expected = whole.ingest_ndjson_bytes(bytes);
+        assert_eq!(expected.rejected.len(), 2);
+        let report = whole.report(ReportOptions::default()).unwrap();
+        for piece in [1, 7, 300, 4096, bytes.len() - 1, bytes.len(), 1 << 20] {
+            let mut ledger = Ledger::new();
+            let outcome = ledger.ingest_ndjson_pieces_of(piece, bytes.len(), |start, buffer| buffer.copy_from_slice(&bytes[start..start + buffer.len()]));
+            assert_eq!(outcome, expected, "pieces of {piece}");
+            assert_eq!(ledger.report(ReportOptions::default()).unwrap(), report, "pieces of {piece}");
+        }
+        assert_eq!(Ledger::new().ingest_ndjson_pieces(0, |_, _| unreachable!()), Ledger::new().ingest_ndjson_bytes(b""));
     }
 }

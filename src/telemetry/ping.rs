@@ -20,6 +20,10 @@ use crate::dates::{self, TimeInput};
 use crate::error::{Error, Result};
 use crate::input::MAX_SAFE_INTEGER;
 
+mod scan;
+
+pub use scan::lines;
+
 /// `platform.counts.*`: every numeric key below it is summed over active installs.
 pub const COUNTS_PREFIX: &str = "platform.counts.";
 
@@ -140,7 +144,7 @@ impl Ping {
     pub fn normalised(&self) -> NormalisedPing {
         NormalisedPing {
             instance_id: self.instance_id.clone(),
-            received_at: self.received_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            received_at: dates::format_instant_ms(self.received_at),
             day: dates::format_day(self.received_at.date_naive()),
             driver: self.driver.clone(),
             os: self.os.clone(),
@@ -165,29 +169,44 @@ pub(super) struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
+    /// Whether a value at `path` is one the ledger reads.
+    fn wants(&self, path: &str) -> bool {
+        self.wants_leaf(path) || path.starts_with(COUNTS_PREFIX)
+    }
+
+    /// Whether `path` names a single value (so an object there is kept, to be reported by
+    /// its name and not as missing).
+    fn wants_leaf(&self, path: &str) -> bool {
+        matches!(path, "instanceId" | "receivedAt" | "created_at") || column(path).is_some()
+    }
+
     /// `key` is the last key of `path`, borrowed from the text when it had no escapes.
+    ///
+    /// Called for every value of every ping: the names are compared by `same`, which the
+    /// compiler inlines, where `==` on strings calls `memcmp` in WebAssembly.
     pub(super) fn keep(&mut self, path: &str, key: &Key<'a>, leaf: Leaf<'a>) {
-        match path {
-            "instanceId" => self.instance_id = Some(leaf),
-            "receivedAt" => self.received_at = Some(leaf),
-            "created_at" => self.created_at = Some(leaf),
-            _ => {
-                if let Some(name) = path.strip_prefix(COUNTS_PREFIX) {
-                    // `platform.counts.projects` nested: the name is the key itself, so it
-                    // can be borrowed; flat or deeper names are built once.
-                    let name: Cow<'a, str> = match key {
-                        Key::Borrowed(k) if *k == name => Cow::Borrowed(*k),
-                        Key::Borrowed(k) if k.len() > name.len() && k.ends_with(name) => Cow::Borrowed(&k[k.len() - name.len()..]),
-                        _ => Cow::Owned(name.to_string()),
-                    };
-                    match self.counts.iter_mut().find(|(k, _)| *k == name) {
-                        Some(slot) => slot.1 = leaf,
-                        None => self.counts.push((name, leaf)),
-                    }
-                } else if let Some(i) = column(path) {
-                    self.columns[i] = Some(leaf);
-                }
+        let p = path.as_bytes();
+        if p.len() > COUNTS_PREFIX.len() && same(&p[..COUNTS_PREFIX.len()], COUNTS_PREFIX.as_bytes()) {
+            let name = &path[COUNTS_PREFIX.len()..];
+            // The path always ends with the key: when the key is at least as long as the
+            // name, the name is the key's tail (`projects` nested, or a flat
+            // `platform.counts.projects`) and is borrowed; deeper names are built once.
+            let name: Cow<'a, str> = match key {
+                Key::Borrowed(k) if k.len() >= name.len() => Cow::Borrowed(&k[k.len() - name.len()..]),
+                _ => Cow::Owned(name.to_string()),
+            };
+            match self.counts.iter_mut().find(|(k, _)| same(k.as_bytes(), name.as_bytes())) {
+                Some(slot) => slot.1 = leaf,
+                None => self.counts.push((name, leaf)),
             }
+        } else if same(p, b"instanceId") {
+            self.instance_id = Some(leaf);
+        } else if same(p, b"receivedAt") {
+            self.received_at = Some(leaf);
+        } else if same(p, b"created_at") {
+            self.created_at = Some(leaf);
+        } else if let Some(i) = column(path) {
+            self.columns[i] = Some(leaf);
         }
     }
 }
@@ -195,28 +214,43 @@ impl<'a> Fields<'a> {
 /// Whether a key, or a dotted part of it, is one of `FORBIDDEN_KEYS`. Called for every key
 /// of every ping, so the common case (no dot, not 9 or 11 long) is decided at once.
 pub fn is_reserved(key: &str) -> bool {
-    let reserved = |part: &str| matches!(part.len(), 9 | 11) && FORBIDDEN_KEYS.contains(&part);
-    if key.contains('.') {
-        key.split('.').any(reserved)
-    } else {
-        reserved(key)
+    // Every reserved name is 9 or 11 bytes long: most keys are decided by their length.
+    if key.len() < 9 {
+        return false;
     }
+    let reserved = |part: &[u8]| matches!(part.len(), 9 | 11) && FORBIDDEN_KEYS.iter().any(|k| same(k.as_bytes(), part));
+    key.as_bytes().split(|b| *b == b'.').any(reserved)
 }
 
 /// The column of a collector's string field, by its dotted name.
 fn column(path: &str) -> Option<usize> {
-    Some(match path {
-        "ip" => 0,
-        "env.flowforge" => 1,
-        "env.nodejs" => 2,
-        "os.arch" => 3,
-        "os.release" => 4,
-        "os.type" => 5,
-        "platform.config.driver" => 6,
-        "platform.license.id" => 7,
-        "platform.license.type" => 8,
-        _ => return None,
-    })
+    let p = path.as_bytes();
+    STRING_COLUMNS.iter().position(|(name, _)| same(p, name.as_bytes()))
+}
+
+/// Byte equality, eight bytes at a time, inlined: the key comparisons of reading a ping
+/// (a few dozen a ping) are too short to pay for a call to `memcmp`.
+#[inline(always)]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i + 8 <= a.len() {
+        let x = u64::from_le_bytes(a[i..i + 8].try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or_default());
+        if x != y {
+            return false;
+        }
+        i += 8;
+    }
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// An object key, borrowed from the JSON text unless it held escapes.
@@ -363,7 +397,7 @@ impl<'de, 'f> Visitor<'de> for ValueReader<'f, 'de> {
     fn visit_map<M: MapAccess<'de>>(self, map: M) -> std::result::Result<(), M::Error> {
         // An object in place of a single value is kept as such, so it is reported by its
         // name and not as missing. Its keys are still checked on the way through.
-        if matches!(self.path.as_str(), "instanceId" | "receivedAt" | "created_at") || column(self.path).is_some() {
+        if self.fields.wants_leaf(self.path) {
             self.fields.keep(self.path, self.key, Leaf::Object);
         }
         if self.depth + 1 >= MAX_DEPTH {
@@ -456,10 +490,23 @@ pub fn read<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Read<'de>, D
         let problem = Error::new("ping", format!("must be an object, got {}", kind.unwrap_or("nothing")));
         return Ok(Read { ping: Err(problem), instance_id: None });
     }
-    // The sender's id is only wanted to name a rejection: a valid ping carries it anyway.
-    let instance_id = instance_id_text(&fields);
+    Ok(judge(&mut fields))
+}
+
+/// Validates the fields read from one ping object (taking them out of `fields`).
+fn judge<'a>(fields: &mut Fields<'a>) -> Read<'a> {
+    // The sender's id is only wanted to name a rejection: a valid ping carries it anyway,
+    // so it is only copied out for one.
+    let sent_id = match &fields.instance_id {
+        Some(Leaf::Text(s)) => Some(s.clone()),
+        _ => None,
+    };
     let ping = validate(fields);
-    Ok(Read { instance_id: if ping.is_err() { instance_id } else { None }, ping })
+    let instance_id = match ping {
+        Ok(_) => None,
+        Err(_) => sent_id.map(|s| s.chars().take(MAX_INSTANCE_ID).collect()),
+    };
+    Read { instance_id, ping }
 }
 
 pub(super) fn instance_id_text(fields: &Fields) -> Option<String> {
@@ -477,6 +524,34 @@ pub fn parse(text: &str) -> Read<'_> {
 /// Reads one ping from the UTF-8 bytes of its JSON text (a line of a raw log read as a
 /// buffer: no string is made of the whole file).
 pub fn parse_bytes(text: &[u8]) -> Read<'_> {
+    LineReader::default().read(text)
+}
+
+/// Reads pings from the lines of one text, reusing its buffers from one line to the next
+/// (a raw log has a million lines). The common case is read by a hand-rolled scanner
+/// (`scan`), anything else by the serde reader, with the same outcome either way.
+#[derive(Default)]
+pub struct LineReader<'a> {
+    path: String,
+    counts: Vec<(Cow<'a, str>, Leaf<'a>)>,
+}
+
+impl<'a> LineReader<'a> {
+    pub fn read(&mut self, text: &'a [u8]) -> Read<'a> {
+        let mut fields = Fields { counts: std::mem::take(&mut self.counts), ..Fields::default() };
+        self.path.clear();
+        let read = match scan::read(text, &mut fields, &mut self.path) {
+            Some(()) => judge(&mut fields),
+            None => parse_bytes_with_serde(text),
+        };
+        fields.counts.clear();
+        self.counts = fields.counts;
+        read
+    }
+}
+
+/// `parse_bytes` through the serde reader only: the reference the scanner is tested against.
+fn parse_bytes_with_serde(text: &[u8]) -> Read<'_> {
     let mut d = serde_json::Deserializer::from_slice(text);
     let not_json = |e: serde_json::Error| Read {
         ping: Err(describe_json_error(text, &e).unwrap_or_else(|| Error::new("ping", format!("is not JSON: {e}")))),
@@ -500,7 +575,8 @@ pub fn normalise(value: &Value) -> Result<Ping> {
 
 /// No FlowFuse (FlowForge) install existed before 2021; a time before 2020 is a mistake (a
 /// clock at the epoch, seconds taken for milliseconds) and would stretch every report.
-const EARLIEST: &str = "2020-01-01T00:00:00Z";
+/// 2020-01-01T00:00:00Z in epoch milliseconds.
+const EARLIEST_MS: i64 = 1_577_836_800_000;
 
 /// A day of slack for clocks that run ahead.
 const FUTURE_SLACK_MS: i64 = 86_400_000;
@@ -509,7 +585,7 @@ const FUTURE_SLACK_MS: i64 = 86_400_000;
 /// not happened into every report.
 pub fn check_not_future(p: &PingRef<'_>, now: i64) -> Result<()> {
     if p.received_at.timestamp_millis() > now.saturating_add(FUTURE_SLACK_MS) {
-        return Err(Error::new("receivedAt", format!("is in the future: {}", p.received_at.to_rfc3339())));
+        return Err(Error::new("receivedAt", format!("is in the future: {}", dates::format_instant(p.received_at))));
     }
     Ok(())
 }
@@ -544,7 +620,28 @@ pub fn echo(shown: &str) -> String {
 
 /// The first C0 control character (U+0000–U+001F) or DEL of a text, and where it is.
 fn control_character(s: &str) -> Option<(usize, char)> {
+    // Every byte of a multi-byte character is 0x80 or above: a text with no byte below
+    // 0x20 and no 0x7f has no control character (the common case, decided without
+    // decoding).
+    if s.bytes().all(|b| b >= 0x20 && b != 0x7f) {
+        return None;
+    }
     s.chars().enumerate().find(|(_, c)| (*c as u32) < 0x20 || *c == '\u{7f}')
+}
+
+/// Whether a text is empty or all white space (`str::trim`'s white space), decided at the
+/// first byte when that is a printable ASCII character.
+fn blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(b) if b.is_ascii() && !(*b as char).is_whitespace() => false,
+        _ => s.trim().is_empty(),
+    }
+}
+
+/// A count's name below `platform.counts.`: dotted parts, none of them empty.
+fn dotted_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    !b.is_empty() && b[0] != b'.' && b[b.len() - 1] != b'.' && !b.windows(2).any(|w| w[0] == b'.' && w[1] == b'.')
 }
 
 fn refuse_controls(field: &str, s: &str) -> Result<()> {
@@ -629,11 +726,14 @@ fn count(leaf: &Leaf) -> std::result::Result<Option<u64>, String> {
 }
 
 /// The rules of DESIGN.md, in a fixed order so the same ping always names the same field.
-pub(super) fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
-    let Fields { instance_id, received_at, created_at, columns, counts, .. } = fields;
+pub(super) fn validate<'a>(fields: &mut Fields<'a>) -> Result<PingRef<'a>> {
+    let instance_id = fields.instance_id.take();
+    let received_at = fields.received_at.take();
+    let created_at = fields.created_at.take();
+    let columns = &mut fields.columns;
     let instance_id = match instance_id {
         Some(Leaf::Text(s)) if s.is_empty() => return Err(Error::new("instanceId", "must not be empty")),
-        Some(Leaf::Text(s)) if s.chars().count() > MAX_INSTANCE_ID => {
+        Some(Leaf::Text(s)) if s.len() > MAX_INSTANCE_ID && s.chars().count() > MAX_INSTANCE_ID => {
             return Err(Error::new("instanceId", format!("must be at most {MAX_INSTANCE_ID} characters")))
         }
         Some(Leaf::Text(s)) => {
@@ -659,16 +759,14 @@ pub(super) fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
         }
     };
 
-    let earliest = DateTime::parse_from_rfc3339(EARLIEST).map(|t| t.with_timezone(&Utc)).unwrap_or_default();
-    if received_at < earliest {
-        return Err(Error::new(time_field, format!("is before 2020, long before any FlowFuse install: {}", received_at.to_rfc3339())));
+    if received_at.timestamp_millis() < EARLIEST_MS {
+        return Err(Error::new(time_field, format!("is before 2020, long before any FlowFuse install: {}", dates::format_instant(received_at))));
     }
 
-    let mut columns = columns;
     for (i, (column, limit)) in STRING_COLUMNS.iter().enumerate() {
         match &columns[i] {
             None | Some(Leaf::Null) => {}
-            Some(Leaf::Text(s)) if s.chars().count() <= *limit => refuse_controls(column, s)?,
+            Some(Leaf::Text(s)) if s.len() <= *limit || s.chars().count() <= *limit => refuse_controls(column, s)?,
             Some(Leaf::Text(_)) => return Err(Error::new(*column, format!("must be at most {limit} characters"))),
             Some(other) => return Err(Error::new(*column, format!("must be a string, got {}", other.kind()))),
         }
@@ -682,9 +780,9 @@ pub(super) fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
             }
         }
     }
-    let mut text = |i: usize| -> Option<Cow<'_, str>> {
+    let mut text = |i: usize| -> Option<Cow<'a, str>> {
         match columns[i].take() {
-            Some(Leaf::Text(s)) if !s.trim().is_empty() => Some(s),
+            Some(Leaf::Text(s)) if !blank(&s) => Some(s),
             _ => None,
         }
     };
@@ -698,9 +796,9 @@ pub(super) fn validate(fields: Fields<'_>) -> Result<PingRef<'_>> {
     .unwrap_or(Cow::Borrowed(UNKNOWN));
     let license = text(LICENSE).unwrap_or(Cow::Borrowed(UNKNOWN));
 
-    let mut kept = Vec::with_capacity(counts.len());
-    for (name, leaf) in counts {
-        if name.is_empty() || name.split('.').any(str::is_empty) {
+    let mut kept = Vec::with_capacity(fields.counts.len());
+    for (name, leaf) in fields.counts.drain(..) {
+        if !dotted_name(&name) {
             return Err(Error::new(format!("{COUNTS_PREFIX}{name}"), "is not a valid count name"));
         }
         match count(&leaf) {

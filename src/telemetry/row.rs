@@ -152,7 +152,7 @@ pub fn read_row<'a>(columns: &'a Columns, line: &'a [u8]) -> Read<'a> {
     }
     // The install's id is only wanted to name a rejection: it is read again from the line
     // then, so a valid row (nearly all) allocates no copy of it.
-    let ping = validate(fields);
+    let ping = validate(&mut fields);
     let instance_id = match (&ping, columns.instance_id) {
         (Err(_), Some(i)) => line.split(|b| *b == b'\t').nth(i).filter(|raw| *raw != b"\\N").and_then(|raw| unescape(raw).ok()).map(|id| id.chars().take(256).collect()),
         _ => None,
