@@ -38,6 +38,11 @@ module.exports = function (RED) {
         const context = node.context()
         const floor = config.floor === undefined || config.floor === '' ? 0.01 : Number(config.floor) / 100
         const k = Number(config.k) || 3
+        // New data (an installations refresh every few seconds) recomputes the rows at most
+        // this often; a report asked for and a target answer at once.
+        const refreshMs = (config.refreshSeconds === undefined || config.refreshSeconds === '' ? 30 : Math.max(0, Number(config.refreshSeconds) || 0)) * 1000
+        let lastOutput = 0
+        let pending = null
 
         /** metric → {byDate: Map(date → value), aggregate, order} */
         const series = new Map()
@@ -156,9 +161,25 @@ module.exports = function (RED) {
             } else {
                 fail('payload', 'must be an installations report (payload.days), headline series (topic "series"), a target (topic "target") or topic "report"')
             }
-            // New data: new messages (a report that answered someone else's request is not answered again).
+            // New data: new messages (a report that answered someone else's request is not
+            // answered again); an installations refresh (every few seconds) at most once per
+            // refresh interval.
+            const wait = msg.refresh === true ? lastOutput + refreshMs - Date.now() : 0
+            if (wait > 0) {
+                if (!pending) {
+                    pending = setTimeout(() => {
+                        pending = null
+                        lastOutput = Date.now()
+                        outputs(undefined, today()).then(out => node.send(out), err => node.error(err))
+                    }, wait)
+                }
+                return null
+            }
+            lastOutput = Date.now()
             return outputs(undefined, asOf)
         }, () => `${series.size} metrics, ${Object.keys(targets).length} targets`)
+
+        node.on('close', () => clearTimeout(pending))
     }
     RED.nodes.registerType('growth-overview', GrowthOverviewNode)
 }

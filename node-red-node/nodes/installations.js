@@ -151,7 +151,8 @@ module.exports = function (RED) {
                 refreshTimer = null
                 lastRefresh = Date.now()
                 try {
-                    node.send([...reportMessages(undefined, undefined, lastDays || undefined), null])
+                    // Marked as a refresh: a growth overview takes these at its own pace.
+                    node.send([...reportMessages(undefined, { refresh: true }, lastDays || undefined), null])
                 } catch (err) {
                     node.error(err)
                 }

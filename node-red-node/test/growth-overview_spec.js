@@ -10,7 +10,7 @@ helper.init(require.resolve('node-red'))
 
 const flow = [
     { id: 'f1', type: 'tab' },
-    { id: 'ov', z: 'f1', type: 'growth-overview', floor: '1', k: '3', wires: [['rows'], ['alert'], ['alerts'], ['metrics']] },
+    { id: 'ov', z: 'f1', type: 'growth-overview', floor: '1', k: '3', refreshSeconds: '0', wires: [['rows'], ['alert'], ['alerts'], ['metrics']] },
     { id: 'rows', z: 'f1', type: 'helper' },
     { id: 'alert', z: 'f1', type: 'helper' },
     { id: 'alerts', z: 'f1', type: 'helper' },
@@ -130,5 +130,27 @@ describe('growth overview node', function () {
         assert.deepEqual(rows.map(r => r.metric), ['signups', 'teamCount'])
         assert.deepEqual(rows[0], core.overviewRow('signups', signups, { aggregate: 'sum', asOf, floor: 0.01, k: 3 }))
         assert.equal(rows[0].latest, 10 + 11 + 12 + 13 + 14 + 15 + 16, 'a week of signups, summed')
+    })
+
+    it('updates its rows from installations refreshes at most once per refresh interval', async function () {
+        await helper.unload()
+        await helper.load(overview, [flow[0], { ...flow[1], refreshSeconds: '0.5' }, ...flow.slice(2)])
+        const ov = helper.getNode('ov')
+        const got = []
+        helper.getNode('rows').on('input', m => got.push(m))
+        ov.receive({ payload: { days }, asOf })
+        for (let i = 0; i < 5; i++) ov.receive({ payload: { days: days.slice(-30) }, refresh: true, asOf })
+        await new Promise(resolve => setTimeout(resolve, 100))
+        assert.equal(got.length, 1, 'the first at once, the rest wait')
+        await new Promise(resolve => setTimeout(resolve, 700))
+        assert.equal(got.length, 2, 'one more once the interval has passed')
+        // A report the installations node was asked for (no refresh mark) does not wait.
+        ov.receive({ payload: { days }, asOf })
+        await new Promise(resolve => setTimeout(resolve, 50))
+        assert.equal(got.length, 3)
+        // A report asked for does not wait.
+        const asked = next('rows')
+        ov.receive({ topic: 'report', asOf })
+        assert.equal((await asked).rows.length, 3)
     })
 })
