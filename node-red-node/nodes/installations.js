@@ -135,8 +135,12 @@ module.exports = function (RED) {
                 first.accounting = accounting
                 first.retention = retention
             }
+            // Net is a line of its own: a ui-chart draws one type, and the stacked bars would
+            // put net on top of the others.
+            const chart = ledger.accountingChart(options, 26)
             return [
-                { topic: 'accounting', payload: ledger.accountingChart(options, 26), action: 'replace' },
+                { topic: 'accounting', payload: chart.filter(p => p.series !== 'net'), action: 'replace' },
+                { topic: 'net', payload: chart.filter(p => p.series === 'net'), action: 'replace' },
                 { topic: 'quickRatio', payload: accounting, action: 'replace' },
                 { topic: 'retention', payload: retention }
             ]

@@ -72,10 +72,10 @@ describe('installations node', function () {
     it('sends growth accounting and cohort retention on a report asked for, from the core, latest week first', async function () {
         const node = helper.getNode('ledger')
         node.receive({ payload: pings })
-        const got = Promise.all([collect('analytics', 3), next('report')])
+        const got = Promise.all([collect('analytics', 4), next('report')])
         node.receive({ topic: 'report', asOf })
-        const [[chart, table, retention], report] = await got
-        assert.deepEqual([chart.topic, table.topic, retention.topic], ['accounting', 'quickRatio', 'retention'])
+        const [[chart, net, table, retention], report] = await got
+        assert.deepEqual([chart.topic, net.topic, table.topic, retention.topic], ['accounting', 'net', 'quickRatio', 'retention'])
         // Independently: growthAccounting over aggregateInstallations' days.
         const weeks = core.growthAccounting(core.aggregateInstallations(pings, { asOf }).days).filter(w => !w.partial)
         const shown = weeks.slice(-26).reverse()
@@ -89,6 +89,8 @@ describe('installations node', function () {
         // The chart: churned below zero, first; one point per series and week.
         assert.equal(chart.payload[0].series, 'churned')
         assert.deepEqual(chart.payload.filter(p => p.series === 'churned').map(p => [p.x, p.y]), shown.slice().reverse().map(w => [w.week, -w.churned]))
+        assert.deepEqual([...new Set(chart.payload.map(p => p.series))], ['churned', 'new', 'resurrected'])
+        assert.deepEqual(net.payload.map(p => [p.series, p.x, p.y]), shown.slice().reverse().map(w => ['net', w.week, w.net]))
         // Retention: the ledger's cohorts as text, shares as numbers, empty where not complete.
         assert.ok(retention.payload.length > 3)
         const first = retention.payload[0]
