@@ -7,13 +7,12 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const helper = require('node-red-node-test-helper')
-const { Pool } = require('pg')
 const installations = require('../nodes/installations.js')
 const pingsDatabase = require('../nodes/pings-database.js')
 const storePing = require('../nodes/store-ping.js')
 const core = require('../lib/core')
 const table = require('../lib/pings-table')
-const { startPostgres } = require('../../tests/support/postgres')
+const { postgresForNodeTests } = require('../../tests/support/postgres')
 const { waitFor } = require('../../tests/support/node-red')
 const { asStored, makeTable, insertAll, tableRows, epoch, byTime } = require('../../tests/support/pings-rows')
 
@@ -27,18 +26,19 @@ const next = name => new Promise(resolve => helper.getNode(name).once('input', r
 
 describe('installations node with a pings database', function () {
     this.timeout(120000)
-    let server, pool, userDir
+    const pg = postgresForNodeTests(helper)
+    let userDir
 
     function flow (schema, options = {}) {
         return [
             { id: 'f1', type: 'tab' },
-            { id: 'db', type: 'pings-database', host: server.host, port: String(server.port), database: server.database, user: server.user, table: `${schema}.pings`, ssl: 'off', ...options.db },
+            pg.database(`${schema}.pings`, options.db),
             { id: 'ledger', z: 'f1', type: 'installations', database: 'db', pollSeconds: '0.3', settleSeconds: '0', activeWindowDays: '7', lastDays: '30', reportOnIngest: false, toToday: false, logFile: options.logFile || '', wires: [['report'], [], [], [], ['rejected']] },
             { id: 'report', z: 'f1', type: 'helper' },
             { id: 'rejected', z: 'f1', type: 'helper' }
         ]
     }
-    const credentials = () => ({ db: { password: server.password } })
+    const credentials = pg.credentials
     const nodes = [installations, pingsDatabase]
 
     /** The node's statuses and log lines from now on. */
@@ -56,31 +56,19 @@ describe('installations node with a pings database', function () {
     }
     const idle = seen => seen.statuses.length > 0 && seen.statuses.at(-1).fill === 'green'
 
-    before(async function () {
-        server = await startPostgres()
-        pool = new Pool({ connectionString: server.url, max: 4 })
-        pool.on('error', () => {})
-        await helper.startServer()
-    })
-    after(async function () {
-        await helper.stopServer()
-        if (pool) await pool.end()
-        if (server) await server.stop()
-    })
     beforeEach(() => {
         userDir = tempDir()
         helper.settings({ userDir, fileWorkingDirectory: userDir })
     })
-    afterEach(() => helper.unload())
 
     it('builds its ledger from the table with progress, follows new rows, and a restart reads only those', async function () {
-        const name = await makeTable(pool, 'history')
+        const name = await makeTable(pg.pool, 'history')
         // Inserted in time order, as a collector stamps them: a keyset reader never goes back.
         const pings = byTime(demo({ installs: 60, days: 120, start: '2025-09-01', seed: 5 }))
         const cut = Date.parse('2025-12-01T00:00:00Z')
         const early = pings.filter(p => epoch(p) < cut)
         const late = pings.filter(p => epoch(p) >= cut)
-        const first = await insertAll(pool, name, early)
+        const first = await insertAll(pg.pool, name, early)
         assert.ok(first.length > 2000, `${first.length} rows`)
 
         await helper.load(nodes, flow('history'), credentials())
@@ -92,11 +80,11 @@ describe('installations node with a pings database', function () {
         assert.ok(seen.logs.some(l => l.startsWith(`read ${first.length.toLocaleString('en-US')} rows of history.pings`)), seen.logs.join('\n'))
         let got = await report()
         assert.deepEqual(got.days, core.aggregateInstallations(first.map(asStored)).days)
-        assert.deepEqual(got.days, core.aggregateInstallations(await tableRows(pool, name)).days, 'the rows as the table holds them')
+        assert.deepEqual(got.days, core.aggregateInstallations(await tableRows(pg.pool, name)).days, 'the rows as the table holds them')
 
         // Rows another writer adds while the node runs are read by its polls.
         const half = late.slice(0, Math.floor(late.length / 2))
-        const second = await insertAll(pool, name, half, { inOrder: true })
+        const second = await insertAll(pg.pool, name, half, { inOrder: true })
         await waitFor(async () => (await report()).accepted === first.length + second.length, { timeout: 20000, interval: 200, what: 'the new rows' })
         got = await report()
         assert.deepEqual(got.days, core.aggregateInstallations([...first, ...second].map(asStored)).days)
@@ -105,7 +93,7 @@ describe('installations node with a pings database', function () {
         await helper.unload()
         const checkpoint = path.join(userDir, 'product-growth', 'installations-ledger.checkpoint')
         assert.ok(fs.statSync(checkpoint).size > 0)
-        const third = await insertAll(pool, name, late.slice(half.length))
+        const third = await insertAll(pg.pool, name, late.slice(half.length))
         await helper.load(nodes, flow('history'), credentials())
         const again = watch(helper.getNode('ledger'))
         await waitFor(() => idle(again), { timeout: 30000, interval: 20, what: 'the restart' })
@@ -117,10 +105,10 @@ describe('installations node with a pings database', function () {
     })
 
     it('reads a table made from another source whole, never mixing its checkpoint in', async function () {
-        await makeTable(pool, 'one')
-        await makeTable(pool, 'two')
-        await insertAll(pool, 'one.pings', demo({ installs: 5, days: 20, start: '2026-01-01', seed: 1 }))
-        const two = await insertAll(pool, 'two.pings', demo({ installs: 7, days: 20, start: '2026-02-01', seed: 2 }))
+        await makeTable(pg.pool, 'one')
+        await makeTable(pg.pool, 'two')
+        await insertAll(pg.pool, 'one.pings', demo({ installs: 5, days: 20, start: '2026-01-01', seed: 1 }))
+        const two = await insertAll(pg.pool, 'two.pings', demo({ installs: 7, days: 20, start: '2026-02-01', seed: 2 }))
         await helper.load(nodes, flow('one'), credentials())
         let seen = watch(helper.getNode('ledger'))
         await waitFor(() => idle(seen), { timeout: 30000, interval: 20, what: 'the first table' })
@@ -133,8 +121,8 @@ describe('installations node with a pings database', function () {
     })
 
     it('sends bad rows on the rejected output with their field and key, and reads on past them', async function () {
-        const name = await makeTable(pool, 'bad', { withoutKey: true })
-        await pool.query(`INSERT INTO ${table.quoteTable(name)} (created_at, "instanceId", "platform.counts.projects") VALUES
+        const name = await makeTable(pg.pool, 'bad', { withoutKey: true })
+        await pg.pool.query(`INSERT INTO ${table.quoteTable(name)} (created_at, "instanceId", "platform.counts.projects") VALUES
             ('2026-01-05 10:00:00', 'a', 1),
             ('2026-01-05 10:00:00', NULL, 1),
             ('2026-01-05 10:00:00', 'b', -3),
@@ -152,14 +140,14 @@ describe('installations node with a pings database', function () {
     })
 
     it('turns red while the database is down and reads what came meanwhile once it is back', async function () {
-        const name = await makeTable(pool, 'outage')
+        const name = await makeTable(pg.pool, 'outage')
         const pings = byTime(demo({ installs: 10, days: 30, start: '2026-03-01', seed: 9 }))
-        const first = await insertAll(pool, name, pings.slice(0, 400))
+        const first = await insertAll(pg.pool, name, pings.slice(0, 400))
         await helper.load(nodes, flow('outage'), credentials())
         const node = helper.getNode('ledger')
         const seen = watch(node)
         await waitFor(() => idle(seen), { timeout: 30000, interval: 20, what: 'the start read' })
-        await server.halt()
+        await pg.server.halt()
         try {
             await waitFor(() => seen.statuses.length && seen.statuses.at(-1).fill === 'red', { timeout: 20000, interval: 50, what: 'a red status' })
             assert.match(seen.statuses.at(-1).text, /^database: /)
@@ -167,9 +155,9 @@ describe('installations node with a pings database', function () {
             // What the node had is still reported while the database is down.
             assert.equal((await report()).accepted, first.length)
         } finally {
-            await server.restart()
+            await pg.server.restart()
         }
-        const rest = await insertAll(pool, name, pings.slice(400), { inOrder: true })
+        const rest = await insertAll(pg.pool, name, pings.slice(400), { inOrder: true })
         await waitFor(async () => (await report()).accepted === first.length + rest.length, { timeout: 30000, interval: 200, what: 'the rows after the outage' })
         assert.deepEqual((await report()).days, core.aggregateInstallations([...first, ...rest].map(asStored)).days)
         assert.ok(idle(seen))
@@ -194,30 +182,16 @@ describe('installations node with a pings database', function () {
 
 describe('store ping node', function () {
     this.timeout(60000)
-    let server, pool
+    const pg = postgresForNodeTests(helper, pool => makeTable(pool, 'stored'))
 
     const flow = (database = 'db') => [
         { id: 'f1', type: 'tab' },
-        { id: 'db', type: 'pings-database', host: server.host, port: String(server.port), database: server.database, user: server.user, table: 'stored.pings', ssl: 'off' },
+        pg.database('stored.pings'),
         { id: 'store', z: 'f1', type: 'store-ping', database, wires: [['ok'], ['failed']] },
         { id: 'ok', z: 'f1', type: 'helper' },
         { id: 'failed', z: 'f1', type: 'helper' }
     ]
-    const credentials = () => ({ db: { password: server.password } })
-
-    before(async function () {
-        server = await startPostgres()
-        pool = new Pool({ connectionString: server.url, max: 2 })
-        pool.on('error', () => {})
-        await makeTable(pool, 'stored')
-        await helper.startServer()
-    })
-    after(async function () {
-        await helper.stopServer()
-        if (pool) await pool.end()
-        if (server) await server.stop()
-    })
-    afterEach(() => helper.unload())
+    const credentials = pg.credentials
 
     it('sends a ping on only once its row is committed, once per delivery', async function () {
         await helper.load([storePing, pingsDatabase], flow(), credentials())
@@ -227,12 +201,12 @@ describe('store ping node', function () {
         const msg = await got
         assert.deepEqual(msg.stored, { inserted: true, createdAt: '2026-02-03T04:05:06.789Z' })
         // Committed by then: another connection sees it.
-        const { rows } = await pool.query('SELECT "instanceId", "platform.counts.projects" AS p, "platform.counts.devices" AS d, ip FROM stored.pings')
+        const { rows } = await pg.pool.query('SELECT "instanceId", "platform.counts.projects" AS p, "platform.counts.devices" AS d, ip FROM stored.pings')
         assert.deepEqual(rows, [{ instanceId: 'install-1', p: 2, d: 3, ip: 'hash' }])
         got = next('ok')
         helper.getNode('store').receive({ payload: ping })
         assert.equal((await got).stored.inserted, false, 'the same delivery twice is stored once')
-        assert.equal((await pool.query('SELECT count(*)::int AS n FROM stored.pings')).rows[0].n, 1)
+        assert.equal((await pg.pool.query('SELECT count(*)::int AS n FROM stored.pings')).rows[0].n, 1)
     })
 
     it('answers a count the column cannot hold with 400 naming it, and the database down with 503', async function () {
@@ -242,7 +216,7 @@ describe('store ping node', function () {
         let msg = await failed
         assert.equal(msg.statusCode, 400)
         assert.match(msg.payload.error, /^Error: platform\.counts\.projects: must be a whole number/)
-        await server.halt()
+        await pg.server.halt()
         try {
             failed = next('failed')
             helper.getNode('store').receive({ payload: { instanceId: 'y', receivedAt: '2026-02-03T00:00:00Z' } })
@@ -250,9 +224,9 @@ describe('store ping node', function () {
             assert.equal(msg.statusCode, 503)
             assert.deepEqual(msg.payload, { status: 'error', error: 'Error: the pings database is unavailable, try again later' })
         } finally {
-            await server.restart()
+            await pg.server.restart()
         }
-        assert.deepEqual((await pool.query("SELECT count(*)::int AS n FROM stored.pings WHERE \"instanceId\" IN ('x', 'y')")).rows, [{ n: 0 }])
+        assert.deepEqual((await pg.pool.query("SELECT count(*)::int AS n FROM stored.pings WHERE \"instanceId\" IN ('x', 'y')")).rows, [{ n: 0 }])
     })
 
     it('answers 503 when no database is selected', async function () {

@@ -2,10 +2,9 @@
 // database's meta_snapshots table, against a real PostgreSQL started here and stopped by PID.
 const assert = require('node:assert/strict')
 const helper = require('node-red-node-test-helper')
-const { Pool } = require('pg')
 const metaSnapshot = require('../nodes/meta-snapshot.js')
 const pingsDatabase = require('../nodes/pings-database.js')
-const { startPostgres } = require('../../tests/support/postgres')
+const { postgresForNodeTests } = require('../../tests/support/postgres')
 const { waitFor } = require('../../tests/support/node-red')
 
 helper.init(require.resolve('node-red'))
@@ -22,50 +21,36 @@ const nextError = node => new Promise(resolve => {
 })
 
 describe('pings-database config node with the meta-snapshot node', function () {
-    let server, pool
+    const pg = postgresForNodeTests(helper, pool => pool.query('CREATE SCHEMA cloud'))
 
     function flow (database = {}) {
         return [
             { id: 'f1', type: 'tab' },
-            { id: 'db', type: 'pings-database', host: server.host, port: String(server.port), database: server.database, user: server.user, table: 'cloud.pings', ssl: 'off', ...database },
+            pg.database('cloud.pings', database),
             { id: 'snap', z: 'f1', type: 'meta-snapshot', database: 'db', events: '', metric: '', averageWeeks: '4', wires: [['stored'], [], [], ['table'], []] },
             { id: 'stored', z: 'f1', type: 'helper' },
             { id: 'table', z: 'f1', type: 'helper' }
         ]
     }
-    const credentials = () => ({ db: { password: server.password } })
+    const credentials = pg.credentials
 
-    before(async function () {
-        server = await startPostgres()
-        pool = new Pool({ connectionString: server.url, max: 2 })
-        pool.on('error', () => {})
-        await pool.query('CREATE SCHEMA cloud')
-        await helper.startServer()
-    })
-    after(async function () {
-        await helper.stopServer()
-        if (pool) await pool.end()
-        if (server) await server.stop()
-    })
-    afterEach(() => helper.unload())
-
-    const rows = async () => (await pool.query("SELECT to_char(date, 'YYYY-MM-DD') AS date, metrics FROM cloud.meta_snapshots ORDER BY date")).rows
+    const rows = async () => (await pg.pool.query("SELECT to_char(date, 'YYYY-MM-DD') AS date, metrics FROM cloud.meta_snapshots ORDER BY date")).rows
 
     it('keeps the password out of the flow and connects with it from the credentials', async function () {
         await helper.load([pingsDatabase, metaSnapshot], flow(), credentials())
         const db = helper.getNode('db')
-        assert.equal(db.credentials.password, server.password)
-        assert.equal(db.describe(), `${server.user}@${server.host}:${server.port}/${server.database}`)
-        assert.ok(!JSON.stringify(flow()).includes(server.password))
+        assert.equal(db.credentials.password, pg.server.password)
+        assert.equal(db.describe(), `${pg.server.user}@${pg.server.host}:${pg.server.port}/${pg.server.database}`)
+        assert.ok(!JSON.stringify(flow()).includes(pg.server.password))
         const { rows } = await db.connection().pool.query('SELECT current_user AS who')
-        assert.deepEqual(rows, [{ who: server.user }])
+        assert.deepEqual(rows, [{ who: pg.server.user }])
         const ours = "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'node-red-contrib-product-growth'"
-        assert.ok((await pool.query(ours)).rows[0].n >= 1)
+        assert.ok((await pg.pool.query(ours)).rows[0].n >= 1)
         await helper.unload()
         // Closing the flows closes its connections.
         assert.equal(db.pool, null)
         // (A server process ends a moment after its client said goodbye.)
-        await waitFor(async () => (await pool.query(ours)).rows[0].n === 0, { timeout: 5000, interval: 50, what: 'the pool\'s connections to close' })
+        await waitFor(async () => (await pg.pool.query(ours)).rows[0].n === 0, { timeout: 5000, interval: 50, what: 'the pool\'s connections to close' })
         // Without the credential the server refuses it: the password really is what is sent.
         await helper.load([pingsDatabase, metaSnapshot], flow(), { db: { password: 'wrong' } })
         await assert.rejects(helper.getNode('db').connection().pool.query('SELECT 1'), err => err.code === '28P01')
@@ -73,7 +58,7 @@ describe('pings-database config node with the meta-snapshot node', function () {
 
     it('takes the whole connection from $DATABASE_URL when told to', async function () {
         const saved = process.env.DATABASE_URL
-        process.env.DATABASE_URL = server.url
+        process.env.DATABASE_URL = pg.server.url
         try {
             await helper.load([pingsDatabase, metaSnapshot], flow({ useEnv: true, host: 'nowhere.invalid', port: '1' }), {})
             const db = helper.getNode('db')
@@ -143,7 +128,7 @@ describe('pings-database config node with the meta-snapshot node', function () {
         const report = next('table')
         snap.receive({ topic: 'report', asOf: '2026-03-05' })
         const stored = (await report).payload.map(r => [r.metric, r.latest])
-        await server.halt()
+        await pg.server.halt()
         try {
             const statuses = []
             snap.on('call:status', call => statuses.push(call.args[0]))
@@ -152,7 +137,7 @@ describe('pings-database config node with the meta-snapshot node', function () {
             assert.ok(await err)
             assert.equal(statuses[statuses.length - 1].fill, 'red')
         } finally {
-            await server.restart()
+            await pg.server.restart()
         }
         const after = next('table')
         snap.receive({ topic: 'report', asOf: '2026-03-05' })
@@ -166,21 +151,21 @@ describe('pings-database config node with the meta-snapshot node', function () {
     })
 
     it('seeds an empty table once, all or nothing', async function () {
-        await pool.query('CREATE SCHEMA seeded')
+        await pg.pool.query('CREATE SCHEMA seeded')
         const seededFlow = flow({ table: 'seeded.pings' })
         await helper.load([pingsDatabase, metaSnapshot], seededFlow, credentials())
         const snap = helper.getNode('snap')
         const err = nextError(snap)
         snap.receive({ topic: 'seed', payload: [{ date: '2026-01-01', metrics: { a: 1 } }, { date: '2026-01-02', metrics: { a: 'x' } }] })
         assert.equal((await err).field, 'metrics.a')
-        assert.deepEqual((await pool.query('SELECT count(*)::int AS n FROM seeded.meta_snapshots')).rows, [{ n: 0 }])
+        assert.deepEqual((await pg.pool.query('SELECT count(*)::int AS n FROM seeded.meta_snapshots')).rows, [{ n: 0 }])
         const table = next('table')
         snap.receive({ topic: 'seed', payload: [{ date: '2026-01-01', metrics: { a: 1 } }, { date: '2026-01-02', metrics: { a: 2 } }] })
         await table
         const again = next('table')
         snap.receive({ topic: 'seed', payload: [{ date: '2026-01-03', metrics: { a: 3 } }] })
         await again
-        assert.deepEqual((await pool.query("SELECT to_char(date, 'YYYY-MM-DD') AS d, metrics FROM seeded.meta_snapshots ORDER BY date")).rows,
+        assert.deepEqual((await pg.pool.query("SELECT to_char(date, 'YYYY-MM-DD') AS d, metrics FROM seeded.meta_snapshots ORDER BY date")).rows,
             [{ d: '2026-01-01', metrics: { a: 1 } }, { d: '2026-01-02', metrics: { a: 2 } }])
     })
 })

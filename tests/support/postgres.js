@@ -129,4 +129,35 @@ async function startPostgres () {
     return server
 }
 
-module.exports = { startPostgres }
+/**
+ * For a mocha `describe` of node tests: a PostgreSQL and a pool to it, and Node-RED's test
+ * helper, started before the tests and stopped after (flows unloaded after each test).
+ * `prepare(pool)` runs once the server is up (make schemas, tables). Returns getters for
+ * the server and pool, a `pings-database` config node for a table, and its credentials.
+ */
+function postgresForNodeTests (helper, prepare = async () => {}) {
+    const { Pool } = require('pg')
+    const state = { server: null, pool: null }
+    before(async function () {
+        state.server = await startPostgres()
+        state.pool = new Pool({ connectionString: state.server.url, max: 4 })
+        state.pool.on('error', () => {}) // an idle connection a restart ended: the pool replaces it
+        await prepare(state.pool)
+        await helper.startServer()
+    })
+    after(async function () {
+        await helper.stopServer()
+        if (state.pool) await state.pool.end()
+        if (state.server) await state.server.stop()
+    })
+    afterEach(() => helper.unload())
+    return {
+        get server () { return state.server },
+        get pool () { return state.pool },
+        /** The config node for `table` on this server (id `db`), with `extra` settings. */
+        database: (table, extra = {}) => ({ id: 'db', type: 'pings-database', host: state.server.host, port: String(state.server.port), database: state.server.database, user: state.server.user, table, ssl: 'off', ...extra }),
+        credentials: () => ({ db: { password: state.server.password } })
+    }
+}
+
+module.exports = { startPostgres, postgresForNodeTests }
