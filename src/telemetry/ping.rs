@@ -211,6 +211,54 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Where `keep` puts the value of a flat name, decided once for a name that every row
+/// repeats (a table's column): the rows then skip matching it.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Slot {
+    InstanceId,
+    ReceivedAt,
+    CreatedAt,
+    Column(usize),
+    /// A count, by its name below `platform.counts.`.
+    Count(String),
+    /// A name the ledger does not read.
+    Unused,
+}
+
+impl Slot {
+    pub(super) fn of(path: &str) -> Slot {
+        let p = path.as_bytes();
+        if p.len() > COUNTS_PREFIX.len() && same(&p[..COUNTS_PREFIX.len()], COUNTS_PREFIX.as_bytes()) {
+            Slot::Count(path[COUNTS_PREFIX.len()..].to_string())
+        } else if same(p, b"instanceId") {
+            Slot::InstanceId
+        } else if same(p, b"receivedAt") {
+            Slot::ReceivedAt
+        } else if same(p, b"created_at") {
+            Slot::CreatedAt
+        } else if let Some(i) = column(path) {
+            Slot::Column(i)
+        } else {
+            Slot::Unused
+        }
+    }
+}
+
+impl<'a> Fields<'a> {
+    /// `keep` for a name already resolved to its slot, for names that are distinct (a
+    /// table's columns): the same outcome, with no matching and no search of the counts.
+    pub(super) fn put(&mut self, slot: &'a Slot, leaf: Leaf<'a>) {
+        match slot {
+            Slot::Count(name) => self.counts.push((Cow::Borrowed(name.as_str()), leaf)),
+            Slot::InstanceId => self.instance_id = Some(leaf),
+            Slot::ReceivedAt => self.received_at = Some(leaf),
+            Slot::CreatedAt => self.created_at = Some(leaf),
+            Slot::Column(i) => self.columns[*i] = Some(leaf),
+            Slot::Unused => {}
+        }
+    }
+}
+
 /// Whether a key, or a dotted part of it, is one of `FORBIDDEN_KEYS`. Called for every key
 /// of every ping, so the common case (no dot, not 9 or 11 long) is decided at once.
 pub fn is_reserved(key: &str) -> bool {

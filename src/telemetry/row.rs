@@ -8,7 +8,7 @@
 
 use std::borrow::Cow;
 
-use super::ping::{instance_id_text, is_reserved, validate, Fields, Key, Leaf, Read};
+use super::ping::{instance_id_text, is_reserved, validate, Fields, Leaf, Read, Slot};
 use crate::error::Error;
 
 /// How a column's text is read.
@@ -41,6 +41,8 @@ impl Kind {
 pub struct Columns {
     names: Vec<String>,
     kinds: Vec<Kind>,
+    /// Where each column's value goes, resolved once for every row.
+    slots: Vec<Slot>,
     /// Where `instanceId` is, to name a rejected row's install.
     instance_id: Option<usize>,
 }
@@ -60,6 +62,7 @@ impl Columns {
         Ok(Columns {
             names: columns.iter().map(|(n, _)| n.clone()).collect(),
             kinds: columns.iter().map(|(_, t)| Kind::of(t)).collect(),
+            slots: columns.iter().map(|(n, _)| Slot::of(n)).collect(),
             instance_id: columns.iter().position(|(n, _)| n == "instanceId"),
         })
     }
@@ -128,15 +131,19 @@ pub fn read_row<'a>(columns: &'a Columns, line: &'a [u8]) -> Read<'a> {
     let mut n = 0;
     for (i, raw) in line.split(|b| *b == b'\t').enumerate() {
         n += 1;
-        let (Some(name), Some(kind)) = (columns.names.get(i), columns.kinds.get(i)) else {
+        let (Some(name), Some(kind), Some(slot)) = (columns.names.get(i), columns.kinds.get(i), columns.slots.get(i)) else {
             continue;
         };
+        // A column the ledger never reads is not even decoded (as a JSON ping's would be skipped).
+        if *slot == Slot::Unused {
+            continue;
+        }
         if raw == b"\\N" {
-            fields.keep(name, &Key::Borrowed(name), Leaf::Null);
+            fields.put(slot, Leaf::Null);
             continue;
         }
         match unescape(raw) {
-            Ok(text) => fields.keep(name, &Key::Borrowed(name), leaf(*kind, text)),
+            Ok(text) => fields.put(slot, leaf(*kind, text)),
             Err(why) => {
                 fields.problem.get_or_insert_with(|| Error::new(name.as_str(), why));
             }
