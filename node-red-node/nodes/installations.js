@@ -21,6 +21,10 @@ const CHECKPOINT_KEY = 'installations-checkpoint'
 const mb = bytes => `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`
 const grouped = n => Number(n).toLocaleString('en-US')
 
+/** Rows a COPY of the pings table reads at most: they stream through in 1 MB chunks, so a
+ * page costs no memory, and each new page is a new query whose start the core waits for. */
+const PAGE_ROWS = 1000000
+
 /** Calls `fn` at most every `ms` (the first call at once); for progress on the node status. */
 function throttle (fn, ms) {
     let last = 0
@@ -243,6 +247,7 @@ module.exports = function (RED) {
                 await readPings(pool, table, {
                     after: after && after.source === source ? after.key : null,
                     settleSeconds,
+                    pageSize: PAGE_ROWS,
                     onChunk (chunk, last) {
                         const began = Date.now()
                         into.setNow(began)
