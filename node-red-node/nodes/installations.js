@@ -77,7 +77,8 @@ module.exports = function (RED) {
          * for) is reused for output 1, so an http-in → installations → http-response flow works.
          * A refresh sends only the chart range's days; a report asked for, every day. */
         function reportMessages (asOf, msg, reportDays) {
-            const options = { activeWindowDays, lastDays }
+            // `today` marks the day in progress: its pinged count is charted apart.
+            const options = { activeWindowDays, lastDays, today: today() }
             if (reportDays) options.reportDays = reportDays
             if (asOf !== undefined) options.asOf = asOf
             else if (config.toToday !== false) options.asOf = today()

@@ -57,6 +57,9 @@ describe('installations node', function () {
         assert.equal(active.action, 'replace')
         assert.equal(active.payload.filter(p => p.series === 'active').length, 30, 'chart range of 30 days')
         assert.deepEqual(active.payload.filter(p => p.series === 'active').at(-1), { series: 'active', x: Date.parse(asOf), y: last.active })
+        // A report as of a past day has no day in progress: the pinged line runs to its end.
+        assert.deepEqual(active.payload.filter(p => p.series === 'pinged').at(-1), { series: 'pinged', x: Date.parse(asOf), y: last.pinged })
+        assert.ok(active.payload.every(p => p.series !== 'pinged so far'))
         const removed = charts.find(c => c.topic === 'changes').payload.filter(p => p.series === 'removed')
         assert.ok(removed.every(p => p.y <= 0) && removed.some(p => p.y < 0), 'removed drawn below zero')
         assert.equal(table.payload.length, 30)

@@ -43,7 +43,8 @@ pub struct ChartPoint {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Dashboard {
     pub kpis: Kpis,
-    /// Chart name → points: `active` (active, pinged), `instances` (hosted, remote),
+    /// Chart name → points: `active` (active, pinged, and `pinged so far` for a day in
+    /// progress), `instances` (hosted, remote),
     /// `byDriver`, `byOs`, `byVersion`, `byLicense`, `changes` (removed drawn below zero,
     /// added and resurrected).
     pub charts: BTreeMap<&'static str, Vec<ChartPoint>>,
@@ -53,8 +54,13 @@ fn epoch_ms(date: &str) -> i64 {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").map(dates::epoch_ms).unwrap_or(0)
 }
 
+/// The series that carries the pinged count of the day in progress: that day's count only
+/// grows until midnight, and drawn at the end of the `pinged` line it would read as a fall.
+pub const PINGED_SO_FAR: &str = "pinged so far";
+
 /// KPIs over the whole report; charts over its last `last_days` days (all when `None`).
-pub fn dashboard(report: &Report, last_days: Option<u32>) -> Dashboard {
+/// `today`: the day in progress, when the report reaches it (its pinged count is partial).
+pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDate>) -> Dashboard {
     let days = &report.days;
     let latest = days.last();
     let week_ago = days.len().checked_sub(8).map(|i| &days[i]);
@@ -87,7 +93,16 @@ pub fn dashboard(report: &Report, last_days: Option<u32>) -> Dashboard {
             })
             .collect()
     };
-    charts.insert("active", fixed(&[("active", |d| d.active as f64), ("pinged", |d| d.pinged as f64)]));
+    let mut active = fixed(&[("active", |d| d.active as f64), ("pinged", |d| d.pinged as f64)]);
+    if let (Some(today), Some(last)) = (today, shown.last()) {
+        let x = epoch_ms(&last.date);
+        if x == dates::epoch_ms(today) {
+            // The day in progress leaves the pinged line and is its own point.
+            active.retain(|p| !(p.series == "pinged" && p.x == x));
+            active.push(ChartPoint { series: PINGED_SO_FAR.to_string(), x, y: last.pinged as f64 });
+        }
+    }
+    charts.insert("active", active);
     charts.insert("instances", fixed(&[("hosted", |d| d.hosted), ("remote", |d| d.remote)]));
     charts.insert(
         "changes",
@@ -131,9 +146,10 @@ pub struct ReportWithDashboard {
 /// Days a report must hold for the KPIs: a week ago, and the ends of the last two ISO weeks.
 const KPI_DAYS: u32 = 35;
 
-/// `ledger.dashboard({activeWindowDays, asOf, lastDays, reportDays})`: the charts over the
-/// last `lastDays` days, the KPIs, and the report over the last `reportDays` days (every day
-/// when absent). The ledger reads only the rows of the range these need.
+/// `ledger.dashboard({activeWindowDays, asOf, lastDays, reportDays, today})`: the charts over
+/// the last `lastDays` days, the KPIs, and the report over the last `reportDays` days (every
+/// day when absent). `today` (the nodes' clock; the core never reads one) marks the day in
+/// progress. The ledger reads only the rows of the range these need.
 pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWithDashboard> {
     let mut report_options = ReportOptions::from_json(options)?;
     let last_days = report_options.last_days;
@@ -145,8 +161,9 @@ pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWith
         (Some(r), Some(l)) => Some(r.max(l).max(KPI_DAYS)),
         _ => None,
     };
+    let today = options.and_then(|o| o.get("today")).filter(|v| !v.is_null()).map(|v| input::day("today", v)).transpose()?;
     let mut report = ledger.report(report_options)?;
-    let Dashboard { kpis, charts } = dashboard(&report, last_days);
+    let Dashboard { kpis, charts } = dashboard(&report, last_days, today);
     if let Some(r) = report_days {
         let extra = report.days.len().saturating_sub(r as usize);
         report.days.drain(..extra);
@@ -178,7 +195,7 @@ mod tests {
 
     #[test]
     fn kpis_compare_with_a_week_ago_and_rate_the_weekly_growth() {
-        let d = dashboard(&report(), None);
+        let d = dashboard(&report(), None, None);
         // 01-19: a (last 01-18) and c (01-14) active; b lapsed. A week before, 01-12: a, b.
         assert_eq!(d.kpis.date.as_deref(), Some("2026-01-19"));
         assert_eq!((d.kpis.active, d.kpis.active_week_ago, d.kpis.active_change), (2, Some(2), Some(0)));
@@ -190,7 +207,7 @@ mod tests {
 
     #[test]
     fn charts_cover_the_window_with_removed_below_zero() {
-        let d = dashboard(&report(), Some(3));
+        let d = dashboard(&report(), Some(3), None);
         let changes = &d.charts["changes"];
         let removed: Vec<f64> = changes.iter().filter(|p| p.series == "removed").map(|p| p.y).collect();
         assert_eq!(removed, [0.0, 0.0, -1.0]); // 01-17, 01-18, 01-19
@@ -200,5 +217,38 @@ mod tests {
         assert_eq!(os, [("Darwin", 1.0), ("Darwin", 1.0), ("Darwin", 1.0), ("unknown", 2.0), ("unknown", 2.0), ("unknown", 1.0)]);
         assert_eq!(d.charts.len(), 7);
         assert!(d.charts.values().all(|points| !points.is_empty()));
+    }
+
+    #[test]
+    fn the_day_in_progress_is_its_own_pinged_point() {
+        let series = |d: &Dashboard| -> Vec<(String, i64, f64)> { d.charts["active"].iter().map(|p| (p.series.clone(), p.x, p.y)).collect() };
+        let (d17, d18, d19) = (1_768_608_000_000, 1_768_694_400_000, 1_768_780_800_000);
+        // 01-19 is today and nobody has pinged yet (a's last ping was 01-18). a, b and c
+        // are active on 01-17 and 01-18; b lapses on 01-19. Only a pings on 01-17 and 01-18.
+        let d = dashboard(&report(), Some(3), NaiveDate::from_ymd_opt(2026, 1, 19));
+        assert_eq!(
+            series(&d),
+            [
+                ("active".into(), d17, 3.0),
+                ("active".into(), d18, 3.0),
+                ("active".into(), d19, 2.0),
+                ("pinged".into(), d17, 1.0),
+                ("pinged".into(), d18, 1.0),
+                (PINGED_SO_FAR.into(), d19, 0.0),
+            ]
+        );
+        // A report that ends before today (or no today given) has no day in progress.
+        for today in [NaiveDate::from_ymd_opt(2026, 1, 20), None] {
+            let d = dashboard(&report(), Some(3), today);
+            assert_eq!(series(&d).last(), Some(&("pinged".into(), d19, 0.0)));
+            assert!(d.charts["active"].iter().all(|p| p.series != PINGED_SO_FAR));
+        }
+    }
+
+    #[test]
+    fn today_must_be_a_day() {
+        let ledger = Ledger::new();
+        let err = for_ledger(&ledger, Some(&json!({"today": "soon"}))).unwrap_err();
+        assert_eq!(err.field, "today");
     }
 }

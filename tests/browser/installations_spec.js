@@ -11,7 +11,7 @@ const { formatRate } = require('../../node-red-node/lib/format')
 const { parseCsv, download } = require('../support/csv')
 
 const CHARTS = {
-    'inst-chart-active': ['active', 'pinged'],
+    'inst-chart-active': ['active', 'pinged', 'pinged so far'],
     'inst-chart-instances': ['hosted', 'remote'],
     'inst-chart-driver': null,
     'inst-chart-os': null,
@@ -68,6 +68,12 @@ describe('Installations page', function () {
         const active = socket.points('inst-chart-active').filter(p => p.series === 'active')
         assert.equal(active.length, 90)
         assert.deepEqual(active.at(-1), { series: 'active', x: Date.parse(today), y: last.active })
+        // Today is in progress: the pinged line stops at yesterday's count, and today's count
+        // so far is a point of its own.
+        const pinged = socket.points('inst-chart-active').filter(p => p.series === 'pinged')
+        assert.equal(pinged.length, 89)
+        assert.deepEqual(pinged.at(-1), { series: 'pinged', x: Date.parse(report.days.at(-2).date), y: report.days.at(-2).pinged })
+        assert.deepEqual(socket.points('inst-chart-active').filter(p => p.series === 'pinged so far'), [{ series: 'pinged so far', x: Date.parse(today), y: last.pinged }])
         assert.ok(socket.points('inst-chart-changes').some(p => p.series === 'removed' && p.y < 0), 'removed drawn below zero')
         await page.waitForTimeout(800)
         await screenshot(page, 'installations')
