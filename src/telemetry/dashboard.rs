@@ -114,9 +114,14 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
             ("resurrected", |d| d.resurrected as f64),
         ]),
     );
-    let by = |pick: fn(&Day) -> &BTreeMap<String, u64>| -> Vec<ChartPoint> {
+    let by = |pick: fn(&Day) -> &BTreeMap<String, u64>, versions: bool| -> Vec<ChartPoint> {
         // Every value seen in the window gets a point on every day, so lines do not break.
         let names: std::collections::BTreeSet<&String> = shown.iter().flat_map(|d| pick(d).keys()).collect();
+        let mut names: Vec<&String> = names.into_iter().collect();
+        if versions {
+            // The legend follows the series' order: 2.4 before 2.10, as releases came.
+            names.sort_by_key(|name| version_order(name));
+        }
         names
             .into_iter()
             .flat_map(|name| {
@@ -128,11 +133,21 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
             })
             .collect()
     };
-    charts.insert("byDriver", by(|d| &d.by_driver));
-    charts.insert("byOs", by(|d| &d.by_os));
-    charts.insert("byVersion", by(|d| &d.by_version));
-    charts.insert("byLicense", by(|d| &d.by_license));
+    charts.insert("byDriver", by(|d| &d.by_driver, false));
+    charts.insert("byOs", by(|d| &d.by_os, false));
+    charts.insert("byVersion", by(|d| &d.by_version, true));
+    charts.insert("byLicense", by(|d| &d.by_license, false));
     Dashboard { kpis, charts }
+}
+
+/// Where a `major.minor` version sorts: by its numbers, then anything that is not one
+/// (`unknown`) after every release, by its text.
+fn version_order(name: &str) -> (bool, u64, u64, &str) {
+    let numbers = name.split_once('.').and_then(|(major, minor)| Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?)));
+    match numbers {
+        Some((major, minor)) => (false, major, minor, name),
+        None => (true, 0, 0, name),
+    }
 }
 
 /// What the installations node sends: the report and the page's figures, from one call.
@@ -243,6 +258,22 @@ mod tests {
             assert_eq!(series(&d).last(), Some(&("pinged".into(), d19, 0.0)));
             assert!(d.charts["active"].iter().all(|p| p.series != PINGED_SO_FAR));
         }
+    }
+
+    #[test]
+    fn versions_are_charted_in_release_order() {
+        let mut pings = Vec::new();
+        for (i, version) in ["2.10.0", "1.15.2", "2.4.1", "unknown-build", "2.35.0", "1.4.0"].iter().enumerate() {
+            pings.push(json!({"instanceId": format!("i{i}"), "receivedAt": "2026-01-05T12:00:00Z", "env": {"flowforge": version}}));
+        }
+        pings.push(json!({"instanceId": "no-version", "receivedAt": "2026-01-05T12:00:00Z"}));
+        let report = aggregate(&json!(pings), Some(&json!({"asOf": "2026-01-05"}))).unwrap();
+        let d = dashboard(&report, None, None);
+        let order: Vec<&str> = d.charts["byVersion"].iter().map(|p| p.series.as_str()).collect();
+        // By hand: 1.4 < 1.15 < 2.4 < 2.10 < 2.35, then `unknown` (no version, and one that
+        // is not major.minor) after every release; text order would give 1.15, 1.4, 2.10, ….
+        assert_eq!(order, ["1.4", "1.15", "2.4", "2.10", "2.35", "unknown"]);
+        assert_eq!(report.days[0].by_version.get("unknown"), Some(&2));
     }
 
     #[test]
