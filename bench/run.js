@@ -169,6 +169,9 @@ async function runNodeCase (pings) {
         { id: 'ledger', z: 'f1', type: 'installations', activeWindowDays: '7', lastDays: '90', reportOnIngest: true, toToday: true, wires: [[], [], [], [], []] }
     ]
     const messages = Math.min(SIZE.nodePings, pings.length)
+    // Its own user directory: the node keeps its checkpoint there (never in the repository).
+    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-bench-node-'))
+    helper.settings({ userDir })
     await helper.startServer()
     await helper.load(installations, flow)
     const node = helper.getNode('ledger')
@@ -182,6 +185,7 @@ async function runNodeCase (pings) {
     const ms = Number(process.hrtime.bigint() - t) / 1e6
     await helper.unload()
     await helper.stopServer()
+    fs.rmSync(userDir, { recursive: true, force: true })
     return { messages, ms, perSecond: messages / ms * 1000 }
 }
 

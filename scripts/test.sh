@@ -6,6 +6,11 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n== %s\n' "$*"; }
 
+# What the checkout holds before the tests: they must leave it as it was (their files go to
+# temporary or git-ignored directories), so a run never leaves state in the repository.
+checkout_state() { git status --porcelain --untracked-files=all 2>/dev/null || true; }
+before=$(checkout_state)
+
 step "setup"
 bash scripts/setup.sh
 
@@ -30,5 +35,13 @@ node bench/postgres.js --smoke
 
 step "the dashboard in Chromium (screenshots in test-results/screenshots)"
 $MOCHA 'tests/browser/**/*_spec.js'
+
+step "the tests left the checkout as it was"
+after=$(checkout_state)
+if [ "$before" != "$after" ]; then
+  echo "the tests changed files in the repository:" >&2
+  diff <(echo "$before") <(echo "$after") >&2 || true
+  exit 1
+fi
 
 step "all tests passed"
