@@ -77,11 +77,13 @@ module.exports = function (RED) {
          * for) is reused for output 1, so an http-in → installations → http-response flow works.
          * A refresh sends only the chart range's days; a report asked for, every day. */
         function reportMessages (asOf, msg, reportDays) {
-            // `today` marks the day in progress: its pinged count is charted apart.
-            const options = { activeWindowDays, lastDays, today: today() }
+            // `today` marks the day in progress (its pinged count is charted apart); read once,
+            // so it and `asOf` are the same day even across midnight.
+            const now = today()
+            const options = { activeWindowDays, lastDays, today: now }
             if (reportDays) options.reportDays = reportDays
             if (asOf !== undefined) options.asOf = asOf
-            else if (config.toToday !== false) options.asOf = today()
+            else if (config.toToday !== false) options.asOf = now
             const { report, kpis, charts } = ledger.dashboard(options)
             const days = lastDays ? report.days.slice(-lastDays) : report.days
             const first = msg || {}

@@ -54,6 +54,9 @@ fn epoch_ms(date: &str) -> i64 {
     NaiveDate::parse_from_str(date, "%Y-%m-%d").map(dates::epoch_ms).unwrap_or(0)
 }
 
+/// A chart series: its name, and its value on a day.
+type Series = (&'static str, fn(&Day) -> f64);
+
 /// The series that carries the pinged count of the day in progress: that day's count only
 /// grows until midnight, and drawn at the end of the `pinged` line it would read as a fall.
 pub const PINGED_SO_FAR: &str = "pinged so far";
@@ -84,24 +87,21 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
         Some(n) => &days[days.len().saturating_sub(n as usize)..],
         None => &days[..],
     };
+    // The days whose pinged count is final: all but the day in progress, when shown.
+    let in_progress = shown.last().filter(|last| today.is_some_and(|t| epoch_ms(&last.date) == dates::epoch_ms(t)));
+    let complete = &shown[..shown.len() - usize::from(in_progress.is_some())];
     let mut charts = BTreeMap::new();
-    let fixed = |series: &[(&str, fn(&Day) -> f64)]| -> Vec<ChartPoint> {
+    let over = |days: &[Day], series: &[Series]| -> Vec<ChartPoint> {
         series
             .iter()
-            .flat_map(|(name, value)| {
-                shown.iter().map(move |d| ChartPoint { series: name.to_string(), x: epoch_ms(&d.date), y: value(d) })
-            })
+            .flat_map(|(name, value)| days.iter().map(move |d| ChartPoint { series: name.to_string(), x: epoch_ms(&d.date), y: value(d) }))
             .collect()
     };
-    let mut active = fixed(&[("active", |d| d.active as f64), ("pinged", |d| d.pinged as f64)]);
-    if let (Some(today), Some(last)) = (today, shown.last()) {
-        let x = epoch_ms(&last.date);
-        if x == dates::epoch_ms(today) {
-            // The day in progress leaves the pinged line and is its own point.
-            active.retain(|p| !(p.series == "pinged" && p.x == x));
-            active.push(ChartPoint { series: PINGED_SO_FAR.to_string(), x, y: last.pinged as f64 });
-        }
-    }
+    let fixed = |series: &[Series]| over(shown, series);
+    // The day in progress is not the end of the pinged line but a point of its own.
+    let mut active = fixed(&[("active", |d| d.active as f64)]);
+    active.extend(over(complete, &[("pinged", |d| d.pinged as f64)]));
+    active.extend(in_progress.map(|d| ChartPoint { series: PINGED_SO_FAR.to_string(), x: epoch_ms(&d.date), y: d.pinged as f64 }));
     charts.insert("active", active);
     charts.insert("instances", fixed(&[("hosted", |d| d.hosted), ("remote", |d| d.remote)]));
     charts.insert(
