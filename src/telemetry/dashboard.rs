@@ -119,8 +119,16 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
         let names: std::collections::BTreeSet<&String> = shown.iter().flat_map(|d| pick(d).keys()).collect();
         let mut names: Vec<&String> = names.into_iter().collect();
         if versions {
-            // The legend follows the series' order: 2.4 before 2.10, as releases came.
-            names.sort_by_key(|name| version_order(name));
+            // The legend follows the series' order: 2.4 before 2.10, as releases came. An
+            // insertion sort of these few names: std's sort for this key type added
+            // 8.5 KB of code to the shipped .wasm.
+            for i in 1..names.len() {
+                let mut j = i;
+                while j > 0 && version_order(names[j - 1]) > version_order(names[j]) {
+                    names.swap(j - 1, j);
+                    j -= 1;
+                }
+            }
         }
         names
             .into_iter()
