@@ -45,6 +45,9 @@ pub struct WeekPoint {
 
 /// The growth accounting chart of the last `last` complete weeks: new and resurrected above
 /// zero, churned below it (drawn first, so a stacked axis always reaches zero), and net.
+/// The complete weeks of growth accounting the Installations page charts and lists.
+pub const ACCOUNTING_CHART_WEEKS: u32 = 26;
+
 pub fn accounting_chart(weeks: &[AccountingWeek], last: usize) -> Vec<WeekPoint> {
     let complete: Vec<&AccountingWeek> = weeks.iter().filter(|w| !w.partial).collect();
     let shown = &complete[complete.len().saturating_sub(last)..];

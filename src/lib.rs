@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod dates;
+pub mod defaults;
 pub mod demo;
 pub mod error;
 pub mod growth;

@@ -42,6 +42,13 @@ fn to_js<T: Serialize>(value: &T) -> Result<JsValue, JsValue> {
         .map_err(|e| js_error(Error::new("result", e.to_string())))
 }
 
+/// `defaults()`: the lists and defaults nodes and flows share with the core
+/// (`{activeWindowDays, retentionWeeks, accountingWeeks, dayFields, alertFloor, anomalyK}`).
+#[wasm_bindgen]
+pub fn defaults() -> Result<JsValue, JsValue> {
+    to_js(&crate::defaults::defaults())
+}
+
 #[wasm_bindgen(js_name = projectGrowth)]
 pub fn project_growth(input: JsValue) -> Result<JsValue, JsValue> {
     let input = from_js("input", input)?;
@@ -425,7 +432,7 @@ impl InstallationLedger {
         let options = from_js("options", options)?;
         let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
         let report = self.inner.report(options).map_err(js_error)?;
-        to_js(&analytics::accounting_chart(&analytics::growth_accounting(&report.days), weeks.unwrap_or(26) as usize))
+        to_js(&analytics::accounting_chart(&analytics::growth_accounting(&report.days), weeks.unwrap_or(analytics::ACCOUNTING_CHART_WEEKS) as usize))
     }
 
     /// Cohort retention: `[{week, start, size, retained: [{weeks, retained, share}]}]` at

@@ -59,6 +59,9 @@ type Series = (&'static str, fn(&Day) -> f64);
 
 /// The series that carries the pinged count of the day in progress: that day's count only
 /// grows until midnight, and drawn at the end of the `pinged` line it would read as a fall.
+/// The Installations page's day table, in column order.
+pub const DAY_TABLE_FIELDS: [&str; 8] = ["date", "active", "pinged", "added", "resurrected", "removed", "hosted", "remote"];
+
 pub const PINGED_SO_FAR: &str = "pinged so far";
 
 /// KPIs over the whole report; charts over its last `last_days` days (all when `None`).
