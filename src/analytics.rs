@@ -63,6 +63,14 @@ pub fn accounting_chart(weeks: &[AccountingWeek], last: usize) -> Vec<WeekPoint>
         .collect()
 }
 
+/// The last `last` complete weeks of growth accounting, oldest first: what the page lists.
+pub fn last_complete_weeks(weeks: Vec<AccountingWeek>, last: usize) -> Vec<AccountingWeek> {
+    let mut complete: Vec<AccountingWeek> = weeks.into_iter().filter(|w| !w.partial).collect();
+    let extra = complete.len().saturating_sub(last);
+    complete.drain(..extra);
+    complete
+}
+
 /// Growth accounting over a report's days (consecutive, as the ledger gives them).
 pub fn growth_accounting(days: &[Day]) -> Vec<AccountingWeek> {
     let mut out: Vec<AccountingWeek> = Vec::new();

@@ -417,12 +417,21 @@ impl InstallationLedger {
     }
 
     /// Growth accounting per ISO week: `[{week, start, end, new, resurrected, churned, net,
-    /// quickRatio, active, partial}]`; options as `report`.
+    /// quickRatio, active, partial}]`; options as `report`, plus `completeWeeks: n` for only
+    /// the last n complete weeks.
     pub fn accounting(&self, options: JsValue) -> Result<JsValue, JsValue> {
         let options = from_js("options", options)?;
+        let complete = match options.get("completeWeeks").filter(|v| !v.is_null()) {
+            Some(v) => Some(input::whole("completeWeeks", Some(v), 1, 5200).map_err(js_error)?),
+            None => None,
+        };
         let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
         let report = self.inner.report(options).map_err(js_error)?;
-        to_js_text(&analytics::growth_accounting(&report.days))
+        let weeks = analytics::growth_accounting(&report.days);
+        to_js_text(&match complete {
+            Some(n) => analytics::last_complete_weeks(weeks, n as usize),
+            None => weeks,
+        })
     }
 
     /// The growth accounting chart of the last `weeks` complete weeks (default 26), for a

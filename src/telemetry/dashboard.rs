@@ -167,6 +167,27 @@ pub struct ReportWithDashboard {
     pub report: Report,
     pub kpis: Kpis,
     pub charts: BTreeMap<&'static str, Vec<ChartPoint>>,
+    /// The day table: the charts' days (every day when no `lastDays`), newest first.
+    pub table: Vec<DayRow>,
+}
+
+/// One row of the Installations page's day table; its fields are `DAY_TABLE_FIELDS`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DayRow {
+    pub date: String,
+    pub active: u64,
+    pub pinged: u64,
+    pub added: u64,
+    pub resurrected: u64,
+    pub removed: u64,
+    pub hosted: f64,
+    pub remote: f64,
+}
+
+impl From<&Day> for DayRow {
+    fn from(d: &Day) -> DayRow {
+        DayRow { date: d.date.clone(), active: d.active, pinged: d.pinged, added: d.added, resurrected: d.resurrected, removed: d.removed, hosted: d.hosted, remote: d.remote }
+    }
 }
 
 /// Days a report must hold for the KPIs: a week ago, and the ends of the last two ISO weeks.
@@ -194,7 +215,9 @@ pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWith
         let extra = report.days.len().saturating_sub(r as usize);
         report.days.drain(..extra);
     }
-    Ok(ReportWithDashboard { report, kpis, charts })
+    let shown = last_days.map_or(report.days.len(), |l| (l as usize).min(report.days.len()));
+    let table = report.days[report.days.len() - shown..].iter().rev().map(DayRow::from).collect();
+    Ok(ReportWithDashboard { report, kpis, charts, table })
 }
 
 fn day_start(date: &str) -> chrono::DateTime<chrono::Utc> {
@@ -285,6 +308,17 @@ mod tests {
         // is not major.minor) after every release; text order would give 1.15, 1.4, 2.10, ….
         assert_eq!(order, ["1.4", "1.15", "2.4", "2.10", "2.35", "unknown"]);
         assert_eq!(report.days[0].by_version.get("unknown"), Some(&2));
+    }
+
+    #[test]
+    fn the_day_table_has_the_listed_fields_newest_first() {
+        let rows: Vec<DayRow> = report().days.iter().rev().map(DayRow::from).collect();
+        let first = serde_json::to_value(&rows[0]).unwrap();
+        let keys: Vec<&str> = first.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut listed = DAY_TABLE_FIELDS.to_vec();
+        listed.sort_unstable();
+        assert_eq!(keys, listed, "serde_json's map is sorted, so compare sorted");
+        assert!(rows.windows(2).all(|w| w[0].date > w[1].date));
     }
 
     #[test]
