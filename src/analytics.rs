@@ -1,7 +1,9 @@
 //! The front page's analytics (DESIGN.md, "Growth accounting, retention, targets, alerts"):
 //! growth accounting per ISO week from the ledger's days, targets and alerts over any weekly
-//! series, and one overview row per headline metric. Cohort retention needs every install's
-//! pings and lives with the ledger (`telemetry::ledger::Ledger::retention`).
+//! series, one overview row per headline metric, and cohort retention over a ledger's
+//! installs (`retention`).
+
+pub mod retention;
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
@@ -469,7 +471,7 @@ mod tests {
 
     #[test]
     fn accounting_with_a_week_that_churned_nothing() {
-        use crate::telemetry::ledger::aggregate;
+        use crate::telemetry::batch::aggregate;
         use serde_json::json;
         // a: Mon 01-05 only (lapses Mon 01-12, W = 7); b: 01-06 and 01-14;
         // c: 01-13 and 01-20 (after a's lapse). asOf Wed 01-21.
@@ -480,7 +482,8 @@ mod tests {
             {"instanceId": "c", "receivedAt": "2026-01-13T10:00:00Z"},
             {"instanceId": "c", "receivedAt": "2026-01-20T10:00:00Z"},
         ]);
-        let report = aggregate(&pings, Some(&json!({"asOf": "2026-01-21"}))).unwrap();
+        let options = crate::api::installations::batch_options(Some(&json!({"asOf": "2026-01-21"}))).unwrap();
+        let report = aggregate(crate::telemetry::batch::as_ping_array(&pings).unwrap(), options).unwrap();
         let w = growth_accounting(&report.days);
         assert_eq!(w.len(), 3);
         // W02: a, b new; nothing churned: quick ratio null. Active on Sun 01-11: 2.
@@ -501,31 +504,5 @@ mod tests {
         assert_eq!(of("resurrected"), [("2026-W02", 0.0), ("2026-W03", 1.0)]);
         assert_eq!(of("net"), [("2026-W02", 2.0), ("2026-W03", 0.0)]);
         assert_eq!(accounting_chart(&w, 1).len(), 4, "the last week only");
-    }
-
-    #[test]
-    fn cohort_retention_by_hand_with_weeks_not_complete_yet() {
-        use crate::telemetry::ledger::{Ledger, ReportOptions};
-        use serde_json::json;
-        let mut ledger = Ledger::new();
-        // Cohort 2026-W02 (Mon 01-05): a pings 01-05 and 01-16 (active Sun 01-18, a week on:
-        // 01-16 + 7 > 01-18) then stops; b pings 01-06 only. Cohort W03: c pings 01-12, 01-19
-        // and 01-25, 02-01 (active on 01-25 and 02-01).
-        for (id, at) in [("a", "01-05"), ("a", "01-16"), ("b", "01-06"), ("c", "01-12"), ("c", "01-19"), ("c", "01-25"), ("c", "02-01")] {
-            ledger.ingest(&json!({"instanceId": id, "receivedAt": format!("2026-{at}T09:00:00Z")}));
-        }
-        let cohorts = ledger.retention(ReportOptions { as_of: Some(day("2026-02-04")), ..ReportOptions::default() });
-        assert_eq!(cohorts.len(), 2);
-        let w2 = &cohorts[0];
-        assert_eq!((w2.week.as_str(), w2.size), ("2026-W02", 2));
-        // k = 1: Sun 01-18: a (last 01-16) yes, b (01-06) no → 1 of 2. k = 2: Sun 01-25: none.
-        // k = 4: Sun 02-08 is after asOf 02-04: not complete, null.
-        let cells: Vec<(u32, Option<u64>, Option<f64>)> = w2.retained.iter().map(|c| (c.weeks, c.retained, c.share)).collect();
-        assert_eq!(cells[..3], [(1, Some(1), Some(0.5)), (2, Some(0), Some(0.0)), (4, None, None)]);
-        assert!(cells[3..].iter().all(|c| c.1.is_none()));
-        let w3 = &cohorts[1];
-        assert_eq!((w3.week.as_str(), w3.size), ("2026-W03", 1));
-        // k = 1: Sun 01-25 (pinged that day) yes; k = 2: Sun 02-01 yes; k = 4: null.
-        assert_eq!(w3.retained.iter().map(|c| c.retained).take(3).collect::<Vec<_>>(), [Some(1), Some(1), None]);
     }
 }

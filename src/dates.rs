@@ -155,6 +155,28 @@ pub fn epoch_ms(day: NaiveDate) -> i64 {
     day.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or(0)
 }
 
+/// Milliseconds in a day.
+pub const MS_PER_DAY: i64 = 86_400_000;
+
+/// Days from the common era to 1970-01-01.
+const UNIX_EPOCH_DAY: i64 = 719_163;
+
+/// A day as a number (days from the common era): what the ledger stores and counts with.
+pub fn day_number(day: NaiveDate) -> i32 {
+    day.num_days_from_ce()
+}
+
+/// The day of a day number (`day_number`'s inverse).
+pub fn day_of(number: i32) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(number).unwrap_or_default()
+}
+
+/// Epoch milliseconds of the start of a day number, without chrono: a checkpoint does this
+/// a million times.
+pub fn day_start_ms(number: i32) -> i64 {
+    (number as i64 - UNIX_EPOCH_DAY) * MS_PER_DAY
+}
+
 /// `2026-01-05`, as chrono's `%Y-%m-%d` writes it. Dates and instants are written by hand:
 /// chrono's format machinery (strftime items) was 20 KB of the shipped .wasm for three
 /// fixed layouts.
@@ -293,6 +315,15 @@ mod tests {
         for t in instants.into_iter().chain(odd) {
             assert_eq!(format_instant_ms(t), t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
             assert_eq!(format_instant(t), t.to_rfc3339());
+        }
+    }
+
+    #[test]
+    fn day_start_ms_is_chronos_midnight() {
+        for date in ["1970-01-01", "2020-02-29", "2026-11-25", "2099-12-31"] {
+            let d = day(date);
+            assert_eq!(day_start_ms(day_number(d)), epoch_ms(d), "{date}");
+            assert_eq!(day_of(day_number(d)), d);
         }
     }
 

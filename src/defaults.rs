@@ -4,9 +4,10 @@
 
 use serde::Serialize;
 
+use crate::analytics::retention::RETENTION_WEEKS;
 use crate::analytics::{AlertOptions, ACCOUNTING_CHART_WEEKS};
 use crate::telemetry::dashboard::DAY_TABLE_FIELDS;
-use crate::telemetry::ledger::{DEFAULT_ACTIVE_WINDOW_DAYS, RETENTION_WEEKS};
+use crate::telemetry::ledger::DEFAULT_ACTIVE_WINDOW_DAYS;
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -7,10 +7,13 @@ use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::analytics::retention;
+use crate::telemetry::batch::{self, PingArray};
 use crate::telemetry::dashboard;
-use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
+use crate::telemetry::ledger::{Ledger, ReportOptions};
+use crate::telemetry::model::LogRead;
 use crate::snapshot::{self, History};
-use crate::{analytics, growth, input, weekly, Error};
+use crate::{analytics, api, growth, input, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
 
@@ -119,124 +122,61 @@ pub fn growth_alerts(metric: &str, points: JsValue, options: JsValue) -> Result<
     to_js(&analytics::alerts_json(metric, &points, Some(&options)).map_err(js_error)?)
 }
 
-/// Pings cross the boundary as JSON text: V8's `JSON.stringify` and the core's streaming
-/// reader together are several times faster than converting every property through
-/// serde-wasm-bindgen (BENCHMARKS.md has the figures). Big arrays go in chunks so no single
-/// string nears V8's length limit.
-const PINGS_PER_CHUNK: u32 = 20_000;
+/// A JavaScript array of pings, handed to the core's batch functions (`telemetry::batch`),
+/// which turn it into JSON text a chunk at a time through `JSON.stringify`.
+struct JsPings<'a>(&'a js_sys::Array);
 
-fn json_text(field: &str, value: &JsValue) -> Result<String, Error> {
+impl<'a> JsPings<'a> {
+    fn of(pings: &'a JsValue) -> Result<JsPings<'a>, JsValue> {
+        pings.dyn_ref::<js_sys::Array>().map(JsPings).ok_or_else(|| {
+            let kind = if pings.is_null() || pings.is_undefined() { "nothing".to_string() } else { pings.js_typeof().as_string().unwrap_or_default() };
+            js_error(Error::new("pings", format!("must be an array, got {kind}")))
+        })
+    }
+}
+
+impl PingArray for JsPings<'_> {
+    fn len(&self) -> u32 {
+        self.0.length()
+    }
+    fn text(&self, start: u32, end: u32) -> Result<String, String> {
+        json_text(&self.0.slice(start, end))
+    }
+    fn item_text(&self, index: u32) -> Result<String, String> {
+        json_text(&self.0.get(index))
+    }
+    fn instance_id(&self, index: u32) -> Option<String> {
+        js_sys::Reflect::get(&self.0.get(index), &"instanceId".into()).ok().and_then(|v| v.as_string())
+    }
+}
+
+/// `JSON.stringify` of a value, or in words why not.
+fn json_text(value: &JsValue) -> Result<String, String> {
     if value.is_undefined() {
-        return Err(Error::new(field, "is required"));
+        return Err("is required".into());
     }
     js_sys::JSON::stringify(value)
         .map_err(|e| {
             // V8 gives up on deep nesting with a stack overflow: say what it means.
-            let why = describe(&e);
-            let why = if why.contains("call stack") { "is nested too deeply to read".to_string() } else { format!("cannot be read as JSON: {why}") };
-            Error::new(field, why)
+            let why = e.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "unknown error".into());
+            if why.contains("call stack") { "is nested too deeply to read".to_string() } else { format!("cannot be read as JSON: {why}") }
         })?
         .as_string()
-        .ok_or_else(|| Error::new(field, "cannot be read as JSON"))
-}
-
-fn describe(err: &JsValue) -> String {
-    err.dyn_ref::<js_sys::Error>().map(|e| String::from(e.message())).unwrap_or_else(|| "unknown error".into())
-}
-
-fn pings_array(pings: &JsValue) -> Result<&js_sys::Array, JsValue> {
-    pings.dyn_ref::<js_sys::Array>().ok_or_else(|| {
-        let kind = if pings.is_null() || pings.is_undefined() { "nothing".to_string() } else { pings.js_typeof().as_string().unwrap_or_default() };
-        js_error(Error::new("pings", format!("must be an array, got {kind}")))
-    })
-}
-
-/// Feeds an array of pings to the core as JSON text, a chunk at a time: `take(state, text,
-/// offset)` with the text of a JSON array. A chunk it cannot take whole (a ping too deep for
-/// `JSON.stringify` or the reader) is retried ping by ping, so only the bad ping goes to
-/// `refuse`. `take` must change nothing when it fails, which the core's array readers ensure.
-fn in_chunks<S>(
-    state: &mut S,
-    pings: &JsValue,
-    take: impl Fn(&mut S, &str, u64) -> Result<(), Error>,
-    refuse: impl Fn(&mut S, u64, Option<String>, Error),
-) -> Result<(), JsValue> {
-    let array = pings_array(pings)?;
-    let length = array.length();
-    let mut start = 0;
-    while start < length {
-        let end = (start + PINGS_PER_CHUNK).min(length);
-        let whole = json_text("pings", &array.slice(start, end)).and_then(|text| take(state, &text, start as u64));
-        if whole.is_err() {
-            for i in start..end {
-                let item = array.get(i);
-                let one = json_text("ping", &item).and_then(|text| take(state, &format!("[{text}]"), i as u64));
-                if let Err(err) = one {
-                    let id = js_sys::Reflect::get(&item, &"instanceId".into()).ok().and_then(|v| v.as_string());
-                    refuse(state, i as u64, id, err);
-                }
-            }
-        }
-        start = end;
-    }
-    Ok(())
-}
-
-fn ingest_chunks(ledger: &mut Ledger, pings: &JsValue) -> Result<ledger::BatchOutcome, JsValue> {
-    let mut state = (ledger, ledger::BatchOutcome::default());
-    in_chunks(
-        &mut state,
-        pings,
-        |(ledger, outcome), text, offset| {
-            outcome.absorb(ledger.ingest_array_text(text)?, offset);
-            Ok(())
-        },
-        |(ledger, outcome), index, id, err| {
-            ledger.refuse(id.clone(), &err);
-            let mut one = ledger::BatchOutcome::default();
-            one.record(0, Outcome::Rejected(err), id);
-            outcome.absorb(one, index);
-        },
-    )?;
-    Ok(state.1)
-}
-
-/// `now` from an options object: epoch milliseconds, if given.
-fn now_option(options: &Value) -> Result<Option<i64>, JsValue> {
-    match options.get("now") {
-        None | Some(Value::Null) => Ok(None),
-        Some(v) => Ok(Some(input::finite("now", Some(v)).map_err(js_error)? as i64)),
-    }
+        .ok_or_else(|| "cannot be read as JSON".to_string())
 }
 
 #[wasm_bindgen(js_name = aggregateInstallations)]
 pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = from_js("options", options)?;
-    let now = now_option(&options)?;
-    let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
-    let mut ledger = Ledger::new();
-    ledger.set_now(now);
-    ingest_chunks(&mut ledger, &pings)?;
-    to_js_text(&ledger.report(options).map_err(js_error)?)
+    let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    to_js_text(&batch::aggregate(&JsPings::of(&pings)?, options).map_err(js_error)?)
 }
 
 /// Checks pings without keeping them: `{valid: [{index, ping}], rejected: [...]}`.
 /// Options: `{now}` (epoch ms): pings dated more than a day after it are rejected.
 #[wasm_bindgen(js_name = validatePings)]
 pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = from_js("options", options)?;
-    let now = now_option(&options)?;
-    let mut validation = ledger::Validation::default();
-    in_chunks(
-        &mut validation,
-        &pings,
-        |validation, text, offset| {
-            validation.absorb(ledger::validate_array_text(text, now)?, offset);
-            Ok(())
-        },
-        |validation, index, id, err| validation.refuse(index, id, &err),
-    )?;
-    to_js(&validation)
+    let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    to_js(&batch::validate(&JsPings::of(&pings)?, options.now))
 }
 
 // Demo data is for the start command, the tests and the benchmark: the package ships
@@ -267,8 +207,12 @@ pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
 
 /// `activeWindowDays` of an options object (7 when absent).
 fn window_option(options: JsValue) -> Result<u32, JsValue> {
-    let options = from_js("options", options)?;
-    Ok(ReportOptions::from_json(Some(&options)).map_err(js_error)?.active_window_days)
+    api::installations::active_window_days(Some(&from_js("options", options)?)).map_err(js_error)
+}
+
+/// The report options of an options object.
+fn report_options(options: JsValue) -> Result<ReportOptions, JsValue> {
+    api::installations::report_options(Some(&from_js("options", options)?)).map_err(js_error)
 }
 
 /// The installation ledger for incremental use: ingest pings as they come, report at any
@@ -317,7 +261,7 @@ impl InstallationLedger {
     #[wasm_bindgen(js_name = ingestLog)]
     pub fn ingest_log(&mut self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let (outcome, read) = self.inner.ingest_log(bytes);
-        to_js(&serde_json::json!({"accepted": outcome.accepted, "duplicates": outcome.duplicates, "rejected": outcome.rejected, "read": read}))
+        to_js(&LogRead::new(outcome, read))
     }
 
     /// Offers rows of the collector's table as `COPY (SELECT …) TO STDOUT` writes them (text
@@ -326,9 +270,7 @@ impl InstallationLedger {
     /// outcome, rejections by line from 0.
     #[wasm_bindgen(js_name = ingestRows)]
     pub fn ingest_rows(&mut self, bytes: &[u8], columns: JsValue) -> Result<JsValue, JsValue> {
-        let columns: Vec<(String, String)> = serde_json::from_value(from_js("columns", columns)?)
-            .map_err(|_| js_error(Error::new("columns", "must be an array of [name, type] pairs")))?;
-        let columns = crate::telemetry::row::Columns::new(&columns).map_err(js_error)?;
+        let columns = api::installations::columns(&from_js("columns", columns)?).map_err(js_error)?;
         to_js(&self.inner.ingest_rows(bytes, &columns))
     }
 
@@ -364,18 +306,15 @@ impl InstallationLedger {
     /// Offers one ping. Returns `{accepted: true, duplicate}`; a bad ping throws an Error
     /// naming the field (and is counted among the report's rejections).
     pub fn ingest(&mut self, ping: JsValue) -> Result<JsValue, JsValue> {
-        let text = json_text("ping", &ping).map_err(js_error)?;
-        match self.inner.ingest_text(&text) {
-            Outcome::Accepted { duplicate } => to_js(&serde_json::json!({"accepted": true, "duplicate": duplicate})),
-            Outcome::Rejected(err) => Err(js_error(err)),
-        }
+        let text = json_text(&ping).map_err(|why| js_error(Error::new("ping", why)))?;
+        to_js(&self.inner.ingest_text(&text).into_result().map_err(js_error)?)
     }
 
     /// Offers many pings; bad ones do not stop the others. Returns
     /// `{accepted, duplicates, rejected: [{index, instanceId, field, reason}]}` for this batch.
     #[wasm_bindgen(js_name = ingestMany)]
     pub fn ingest_many(&mut self, pings: JsValue) -> Result<JsValue, JsValue> {
-        to_js(&ingest_chunks(&mut self.inner, &pings)?)
+        to_js(&batch::ingest_many(&mut self.inner, &JsPings::of(&pings)?))
     }
 
     /// Offers the lines of an NDJSON raw log; returns the batch outcome (rejections by
@@ -404,52 +343,35 @@ impl InstallationLedger {
     }
 
     pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
-        to_js_text(&self.inner.report(options).map_err(js_error)?)
+        to_js_text(&self.inner.report(report_options(options)?).map_err(js_error)?)
     }
 
     /// The report with the Installations page's KPIs and charts:
     /// `{report, kpis, charts}`; options as `report` plus `lastDays` for the charts.
     pub fn dashboard(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        to_js_text(&dashboard::for_ledger(&self.inner, Some(&options)).map_err(js_error)?)
+        let options = api::installations::dashboard_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        to_js_text(&dashboard::for_ledger(&self.inner, options).map_err(js_error)?)
     }
 
     /// Growth accounting per ISO week: `[{week, start, end, new, resurrected, churned, net,
     /// quickRatio, active, partial}]`; options as `report`, plus `completeWeeks: n` for only
     /// the last n complete weeks.
     pub fn accounting(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let complete = match options.get("completeWeeks").filter(|v| !v.is_null()) {
-            Some(v) => Some(input::whole("completeWeeks", Some(v), 1, 5200).map_err(js_error)?),
-            None => None,
-        };
-        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
-        let report = self.inner.report(options).map_err(js_error)?;
-        let weeks = analytics::growth_accounting(&report.days);
-        to_js_text(&match complete {
-            Some(n) => analytics::last_complete_weeks(weeks, n as usize),
-            None => weeks,
-        })
+        let (options, complete) = api::installations::accounting_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        to_js_text(&dashboard::accounting(&self.inner, options, complete).map_err(js_error)?)
     }
 
     /// The growth accounting chart of the last `weeks` complete weeks (default 26), for a
     /// `ui-chart` with a category x axis: `[{series, x: week, y}]`, churned below zero.
     #[wasm_bindgen(js_name = accountingChart)]
     pub fn accounting_chart(&self, options: JsValue, weeks: Option<u32>) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
-        let report = self.inner.report(options).map_err(js_error)?;
-        to_js(&analytics::accounting_chart(&analytics::growth_accounting(&report.days), weeks.unwrap_or(analytics::ACCOUNTING_CHART_WEEKS) as usize))
+        to_js(&dashboard::accounting_chart(&self.inner, report_options(options)?, weeks).map_err(js_error)?)
     }
 
     /// Cohort retention: `[{week, start, size, retained: [{weeks, retained, share}]}]` at
     /// 1, 2, 4, 8, 12, 26 and 52 weeks; `null` where that week is not complete.
     pub fn retention(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = ReportOptions::from_json(Some(&options)).map_err(js_error)?;
-        to_js_text(&self.inner.retention(options))
+        to_js_text(&retention::retention(&self.inner, report_options(options)?))
     }
 
     #[wasm_bindgen(getter)]

@@ -11,7 +11,8 @@
 
 use std::collections::BTreeMap;
 
-use product_growth::telemetry::ledger::{aggregate, Day};
+use product_growth::api::installations::aggregate;
+use product_growth::telemetry::ledger::Day;
 use serde_json::{json, Value};
 
 fn at(day: u32, hour: u32) -> String {

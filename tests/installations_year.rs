@@ -3,7 +3,8 @@
 
 use chrono::NaiveDate;
 use product_growth::demo::{self, DemoOptions, Rng};
-use product_growth::telemetry::ledger::{aggregate, Ledger, ReportOptions};
+use product_growth::api::installations::aggregate;
+use product_growth::telemetry::ledger::{Ledger, ReportOptions};
 use serde_json::{json, Value};
 
 fn year() -> Vec<Value> {

@@ -8,7 +8,8 @@
 use chrono::NaiveDate;
 use product_growth::demo::{self, DemoOptions};
 use product_growth::snapshot::{self, History};
-use product_growth::telemetry::ledger::{aggregate, Ledger, ReportOptions};
+use product_growth::api::installations::aggregate;
+use product_growth::telemetry::ledger::{Ledger, ReportOptions};
 use product_growth::telemetry::ping;
 use product_growth::weekly;
 use proptest::prelude::*;

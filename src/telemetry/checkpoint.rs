@@ -8,13 +8,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ledger::{LogPosition, Rejection};
+use super::model::{LogPosition, Rejection};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"PGLEDGR\0";
 pub const VERSION: u32 = 1;
 const HEADER: usize = 8 + 4 + 8 + 4;
-pub const MS_PER_DAY: i64 = 86_400_000;
 
 /// One stored ping: days are counted from the previous stored day of the install (from the
 /// common era for the first), its time from the start of its day.

@@ -6,12 +6,10 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use serde_json::Value;
-
 use super::ledger::{Day, Ledger, Report, ReportOptions};
+use crate::analytics::{self, AccountingWeek, WeekPoint};
 use crate::dates;
 use crate::error::Result;
-use crate::input;
 use crate::rating::Rating;
 use crate::weekly::{self, Aggregate, Options, Point};
 
@@ -57,11 +55,11 @@ fn epoch_ms(date: &str) -> i64 {
 /// A chart series: its name, and its value on a day.
 type Series = (&'static str, fn(&Day) -> f64);
 
-/// The series that carries the pinged count of the day in progress: that day's count only
-/// grows until midnight, and drawn at the end of the `pinged` line it would read as a fall.
 /// The Installations page's day table, in column order.
 pub const DAY_TABLE_FIELDS: [&str; 8] = ["date", "active", "pinged", "added", "resurrected", "removed", "hosted", "remote"];
 
+/// The series that carries the pinged count of the day in progress: that day's count only
+/// grows until midnight, and drawn at the end of the `pinged` line it would read as a fall.
 pub const PINGED_SO_FAR: &str = "pinged so far";
 
 /// KPIs over the whole report; charts over its last `last_days` days (all when `None`).
@@ -193,22 +191,27 @@ impl From<&Day> for DayRow {
 /// Days a report must hold for the KPIs: a week ago, and the ends of the last two ISO weeks.
 const KPI_DAYS: u32 = 35;
 
+/// What `ledger.dashboard` takes: the report's options (`lastDays` is the charts' range),
+/// the days the report itself keeps (`reportDays`, every day when `None`), and the day in
+/// progress (`today`, the nodes' clock; the core never reads one).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct DashboardOptions {
+    pub report: ReportOptions,
+    pub report_days: Option<u32>,
+    pub today: Option<NaiveDate>,
+}
+
 /// `ledger.dashboard({activeWindowDays, asOf, lastDays, reportDays, today})`: the charts over
 /// the last `lastDays` days, the KPIs, and the report over the last `reportDays` days (every
-/// day when absent). `today` (the nodes' clock; the core never reads one) marks the day in
-/// progress. The ledger reads only the rows of the range these need.
-pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWithDashboard> {
-    let mut report_options = ReportOptions::from_json(options)?;
+/// day when absent). `today` marks the day in progress. The ledger reads only the rows of the
+/// range these need.
+pub fn for_ledger(ledger: &Ledger, options: DashboardOptions) -> Result<ReportWithDashboard> {
+    let DashboardOptions { report: mut report_options, report_days, today } = options;
     let last_days = report_options.last_days;
-    let report_days = match options.and_then(|o| o.get("reportDays")).filter(|v| !v.is_null()) {
-        Some(v) => Some(input::whole("reportDays", Some(v), 1, 36_600)?),
-        None => None,
-    };
     report_options.last_days = match (report_days, last_days) {
         (Some(r), Some(l)) => Some(r.max(l).max(KPI_DAYS)),
         _ => None,
     };
-    let today = options.and_then(|o| o.get("today")).filter(|v| !v.is_null()).map(|v| input::day("today", v)).transpose()?;
     let mut report = ledger.report(report_options)?;
     let Dashboard { kpis, charts } = dashboard(&report, last_days, today);
     if let Some(r) = report_days {
@@ -220,6 +223,23 @@ pub fn for_ledger(ledger: &Ledger, options: Option<&Value>) -> Result<ReportWith
     Ok(ReportWithDashboard { report, kpis, charts, table })
 }
 
+/// `ledger.accounting(options)`: growth accounting per ISO week of the ledger's report;
+/// with `complete_weeks`, only the last that many complete weeks.
+pub fn accounting(ledger: &Ledger, options: ReportOptions, complete_weeks: Option<u32>) -> Result<Vec<AccountingWeek>> {
+    let weeks = analytics::growth_accounting(&ledger.report(options)?.days);
+    Ok(match complete_weeks {
+        Some(n) => analytics::last_complete_weeks(weeks, n as usize),
+        None => weeks,
+    })
+}
+
+/// `ledger.accountingChart(options, weeks)`: the growth accounting chart of the last
+/// `weeks` complete weeks (`ACCOUNTING_CHART_WEEKS` when `None`).
+pub fn accounting_chart(ledger: &Ledger, options: ReportOptions, weeks: Option<u32>) -> Result<Vec<WeekPoint>> {
+    let accounting = analytics::growth_accounting(&ledger.report(options)?.days);
+    Ok(analytics::accounting_chart(&accounting, weeks.unwrap_or(analytics::ACCOUNTING_CHART_WEEKS) as usize))
+}
+
 fn day_start(date: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_millis(epoch_ms(date)).unwrap_or_default()
 }
@@ -227,8 +247,12 @@ fn day_start(date: &str) -> chrono::DateTime<chrono::Utc> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::telemetry::ledger::aggregate;
-    use serde_json::json;
+    use crate::telemetry::batch::{aggregate, BatchOptions};
+    use serde_json::{json, Value};
+
+    fn options(value: Value) -> BatchOptions {
+        crate::api::installations::batch_options(Some(&value)).unwrap()
+    }
 
     /// Install "a" pings every day from 2026-01-05 (Mon) to 01-18; "b" joins on 01-12 and
     /// "c" on 01-14; "b" stops after 01-12, so with W = 7 it is removed on 01-19.
@@ -239,7 +263,7 @@ mod tests {
         }
         pings.push(json!({"instanceId": "b", "receivedAt": "2026-01-12T12:00:00Z", "platform": {"counts": {"projects": 3}}}));
         pings.push(json!({"instanceId": "c", "receivedAt": "2026-01-14T12:00:00Z", "os": {"type": "Darwin"}}));
-        aggregate(&json!(pings), Some(&json!({"asOf": "2026-01-19"}))).unwrap()
+        aggregate(&pings[..], options(json!({"asOf": "2026-01-19"}))).unwrap()
     }
 
     #[test]
@@ -301,7 +325,7 @@ mod tests {
             pings.push(json!({"instanceId": format!("i{i}"), "receivedAt": "2026-01-05T12:00:00Z", "env": {"flowforge": version}}));
         }
         pings.push(json!({"instanceId": "no-version", "receivedAt": "2026-01-05T12:00:00Z"}));
-        let report = aggregate(&json!(pings), Some(&json!({"asOf": "2026-01-05"}))).unwrap();
+        let report = aggregate(&pings[..], options(json!({"asOf": "2026-01-05"}))).unwrap();
         let d = dashboard(&report, None, None);
         let order: Vec<&str> = d.charts["byVersion"].iter().map(|p| p.series.as_str()).collect();
         // By hand: 1.4 < 1.15 < 2.4 < 2.10 < 2.35, then `unknown` (no version, and one that
@@ -323,8 +347,7 @@ mod tests {
 
     #[test]
     fn today_must_be_a_day() {
-        let ledger = Ledger::new();
-        let err = for_ledger(&ledger, Some(&json!({"today": "soon"}))).unwrap_err();
+        let err = crate::api::installations::dashboard_options(Some(&json!({"today": "soon"}))).unwrap_err();
         assert_eq!(err.field, "today");
     }
 }

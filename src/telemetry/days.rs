@@ -11,9 +11,10 @@
 //! A bulk build (`Tables::build`) makes the same tables from scratch in one sweep; it is used
 //! after a large batch (replaying a raw log) and is what the incremental path is tested against.
 
-use super::ledger::DayPing;
+use super::model::{DayPing, Dimension};
 
-pub(crate) const DIMENSIONS: usize = 4; // driver, os, version, license
+/// One table of counts per `Dimension`, at its `index()`.
+const DIMENSIONS: usize = Dimension::COUNT;
 
 /// `first` of a name that no stored ping carries.
 const NONE: i32 = i32::MAX;

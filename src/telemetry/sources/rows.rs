@@ -8,8 +8,10 @@
 
 use std::borrow::Cow;
 
-use super::ping::{instance_id_text, is_reserved, validate, Fields, Leaf, Read, Slot};
 use crate::error::Error;
+use crate::telemetry::ledger::Ledger;
+use crate::telemetry::model::BatchOutcome;
+use crate::telemetry::ping::{instance_id_text, is_reserved, validate, Fields, Leaf, Read, Slot};
 
 /// How a column's text is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +167,25 @@ pub fn read_row<'a>(columns: &'a Columns, line: &'a [u8]) -> Read<'a> {
         _ => None,
     };
     Read { instance_id, ping }
+}
+
+impl Ledger {
+    /// Offers the rows of a `COPY … TO STDOUT` (text format) of the collector's table, one a
+    /// line, their columns as `columns` says; rejections are numbered by line from 0.
+    pub fn ingest_rows(&mut self, text: &[u8], columns: &Columns) -> BatchOutcome {
+        self.expect_batch(text.len() as u64 / 160);
+        let mut outcome = BatchOutcome::default();
+        let body = text.strip_suffix(b"\n").unwrap_or(text);
+        for (n, line) in body.split(|b| *b == b'\n').enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let read = read_row(columns, line);
+            let (result, instance_id) = self.offer(read);
+            outcome.record(n as u64, result, instance_id);
+        }
+        outcome
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,95 @@
+//! The installations exports' options, read from what JavaScript passes, each error naming
+//! its field: `{activeWindowDays, asOf, lastDays}` of a report, `now` of a batch,
+//! `reportDays` and `today` of the dashboard, `completeWeeks` of the growth accounting.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::input;
+use crate::telemetry::batch::{self, BatchOptions};
+use crate::telemetry::dashboard::DashboardOptions;
+use crate::telemetry::sources::rows::Columns;
+use crate::telemetry::ledger::{Report, ReportOptions, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS, MAX_REPORT_DAYS};
+
+/// An option that is set: present and not `null`.
+fn get<'v>(options: Option<&'v serde_json::Map<String, Value>>, key: &str) -> Option<&'v Value> {
+    options.and_then(|m| m.get(key)).filter(|v| !v.is_null())
+}
+
+/// `{activeWindowDays, asOf, lastDays}`; absent or null options are the defaults.
+pub fn report_options(value: Option<&Value>) -> Result<ReportOptions> {
+    let map = input::options("options", value)?;
+    let active_window_days = match get(map, "activeWindowDays") {
+        None => DEFAULT_ACTIVE_WINDOW_DAYS,
+        Some(v) => input::whole("activeWindowDays", Some(v), 1, MAX_ACTIVE_WINDOW_DAYS)?,
+    };
+    let as_of = get(map, "asOf").map(|v| input::day("asOf", v)).transpose()?;
+    let last_days = get(map, "lastDays").map(|v| input::whole("lastDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?;
+    Ok(ReportOptions { active_window_days, as_of, last_days })
+}
+
+/// `activeWindowDays` alone (7 when absent), for a ledger's constructor.
+pub fn active_window_days(value: Option<&Value>) -> Result<u32> {
+    Ok(report_options(value)?.active_window_days)
+}
+
+/// A batch's options: the report's, and `now` (epoch milliseconds) if given.
+pub fn batch_options(value: Option<&Value>) -> Result<BatchOptions> {
+    let report = report_options(value)?;
+    let now = match value.and_then(|v| v.get("now")) {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(input::finite("now", Some(v))? as i64),
+    };
+    Ok(BatchOptions { report, now })
+}
+
+/// `ledger.dashboard({…report options, reportDays, today})`.
+pub fn dashboard_options(value: Option<&Value>) -> Result<DashboardOptions> {
+    let report = report_options(value)?;
+    let map = input::options("options", value)?;
+    let report_days = get(map, "reportDays").map(|v| input::whole("reportDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?;
+    let today = get(map, "today").map(|v| input::day("today", v)).transpose()?;
+    Ok(DashboardOptions { report, report_days, today })
+}
+
+/// `ledger.accounting({…report options, completeWeeks})`: the report's options, and how
+/// many of the last complete weeks to give (every week, partial too, when absent).
+pub fn accounting_options(value: Option<&Value>) -> Result<(ReportOptions, Option<u32>)> {
+    let report = report_options(value)?;
+    let map = input::options("options", value)?;
+    let complete = get(map, "completeWeeks").map(|v| input::whole("completeWeeks", Some(v), 1, 5200)).transpose()?;
+    Ok((report, complete))
+}
+
+/// `ingestRows(bytes, columns)`: the query's columns in order as `[[name, type], …]`.
+pub fn columns(value: &Value) -> Result<Columns> {
+    let pairs: Vec<(String, String)> =
+        serde_json::from_value(value.clone()).map_err(|_| Error::new("columns", "must be an array of [name, type] pairs"))?;
+    Columns::new(&pairs)
+}
+
+/// `aggregateInstallations(pings, options)` over JSON values, as the binding calls it
+/// over a JavaScript array: the options read here, the pings in the same chunks.
+pub fn aggregate(pings: &Value, options: Option<&Value>) -> Result<Report> {
+    batch::aggregate(batch::as_ping_array(pings)?, batch_options(options)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn options_name_their_field() {
+        let err = |v: Value| report_options(Some(&v)).unwrap_err().to_string();
+        assert_eq!(err(json!({"activeWindowDays": 0})), "activeWindowDays: must be a whole number from 1 to 366, got 0");
+        assert_eq!(err(json!({"lastDays": 1.5})), "lastDays: must be a whole number from 1 to 36600, got 1.5");
+        assert!(err(json!({"asOf": "garbage"})).starts_with("asOf: "));
+        assert_eq!(report_options(Some(&json!({"asOf": null}))).unwrap(), ReportOptions::default());
+        assert_eq!(batch_options(Some(&json!({"now": "x"}))).unwrap_err().field, "now");
+        assert_eq!(dashboard_options(Some(&json!({"reportDays": 0}))).unwrap_err().field, "reportDays");
+        assert_eq!(dashboard_options(Some(&json!({"today": 5}))).unwrap().today.map(crate::dates::format_day).as_deref(), Some("1970-01-01"));
+        assert_eq!(accounting_options(Some(&json!({"completeWeeks": 26}))).unwrap().1, Some(26));
+        assert_eq!(accounting_options(Some(&json!({"completeWeeks": 0}))).unwrap_err().field, "completeWeeks");
+    }
+}

@@ -1,0 +1,194 @@
+//! Batches as the binding hands them over: `aggregateInstallations`, `validatePings` and
+//! `ledger.ingestMany` take an array of pings that crosses the boundary as JSON text, a
+//! chunk at a time, and a chunk that cannot be read whole is retried ping by ping so only
+//! the bad ping is refused. This is the path JavaScript takes, here so `cargo test` runs it.
+
+use serde_json::Value;
+
+use super::ledger::{Ledger, Report, ReportOptions};
+use super::model::{BatchOutcome, Outcome};
+use super::sources::json::{validate_array_text, Validation};
+use crate::error::{Error, Result};
+
+/// Pings a chunk holds: V8's `JSON.stringify` and the core's streaming reader together are
+/// several times faster than converting every property (BENCHMARKS.md), and a chunk keeps
+/// any one string well below V8's length limit.
+pub const PINGS_PER_CHUNK: u32 = 20_000;
+
+/// An array of pings as the caller holds it (JavaScript's array, or JSON values in tests).
+/// Each method turns part of it into JSON text, or says in words why it cannot.
+pub trait PingArray {
+    fn len(&self) -> u32;
+    /// The JSON array text of the pings `start..end`.
+    fn text(&self, start: u32, end: u32) -> std::result::Result<String, String>;
+    /// The JSON text of the ping at `index`.
+    fn item_text(&self, index: u32) -> std::result::Result<String, String>;
+    /// The `instanceId` of the ping at `index`, when it is a string (to name a rejection).
+    fn instance_id(&self, index: u32) -> Option<String>;
+}
+
+/// Feeds `pings` to `take(state, text, offset)` a chunk at a time as the text of a JSON
+/// array. A chunk `take` cannot read whole (a ping too deep for `JSON.stringify` or the
+/// reader) is retried ping by ping, so only the bad ping goes to `refuse`. `take` must
+/// change nothing when it fails, which the core's array readers ensure.
+fn in_chunks<S>(
+    state: &mut S,
+    pings: &(impl PingArray + ?Sized),
+    take: impl Fn(&mut S, &str, u64) -> Result<()>,
+    refuse: impl Fn(&mut S, u64, Option<String>, Error),
+) {
+    let length = pings.len();
+    let mut start = 0;
+    while start < length {
+        let end = start.saturating_add(PINGS_PER_CHUNK).min(length);
+        let whole = pings.text(start, end).map_err(|why| Error::new("pings", why)).and_then(|text| take(state, &text, start as u64));
+        if whole.is_err() {
+            for i in start..end {
+                let one = pings.item_text(i).map_err(|why| Error::new("ping", why)).and_then(|text| take(state, &format!("[{text}]"), i as u64));
+                if let Err(err) = one {
+                    refuse(state, i as u64, pings.instance_id(i), err);
+                }
+            }
+        }
+        start = end;
+    }
+}
+
+/// `ledger.ingestMany(pings)`: offers every ping; bad ones do not stop the others.
+pub fn ingest_many(ledger: &mut Ledger, pings: &(impl PingArray + ?Sized)) -> BatchOutcome {
+    let mut state = (ledger, BatchOutcome::default());
+    in_chunks(
+        &mut state,
+        pings,
+        |(ledger, outcome), text, offset| {
+            outcome.absorb(ledger.ingest_array_text(text)?, offset);
+            Ok(())
+        },
+        |(ledger, outcome), index, id, err| {
+            ledger.refuse(id.clone(), &err);
+            let mut one = BatchOutcome::default();
+            one.record(0, Outcome::Rejected(err), id);
+            outcome.absorb(one, index);
+        },
+    );
+    state.1
+}
+
+/// What `aggregateInstallations` and `validatePings` take besides the pings.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BatchOptions {
+    pub report: ReportOptions,
+    /// The caller's clock (epoch ms): a ping dated more than a day after it is refused.
+    pub now: Option<i64>,
+}
+
+/// `aggregateInstallations(pings, {activeWindowDays, asOf, now})`: a ledger built from the
+/// batch in one sweep and reported; the reference the ping-by-ping tables of an
+/// incremental ledger are tested against.
+pub fn aggregate(pings: &(impl PingArray + ?Sized), options: BatchOptions) -> Result<Report> {
+    let mut ledger = Ledger::with_window(options.report.active_window_days);
+    ledger.set_now(options.now);
+    ledger.expect_batch(u64::MAX);
+    ingest_many(&mut ledger, pings);
+    ledger.report(options.report)
+}
+
+/// `validatePings(pings, {now})`: checks a batch without keeping anything:
+/// `{valid: [{index, ping}], rejected: [...]}`.
+pub fn validate(pings: &(impl PingArray + ?Sized), now: Option<i64>) -> Validation {
+    let mut validation = Validation::default();
+    in_chunks(
+        &mut validation,
+        pings,
+        |validation, text, offset| {
+            validation.absorb(validate_array_text(text, now)?, offset);
+            Ok(())
+        },
+        |validation, index, id, err| validation.refuse(index, id, &err),
+    );
+    validation
+}
+
+/// JSON values as a batch (tests, and Rust callers): the same chunks JavaScript sends.
+impl PingArray for [Value] {
+    fn len(&self) -> u32 {
+        u32::try_from(<[Value]>::len(self)).unwrap_or(u32::MAX)
+    }
+    fn text(&self, start: u32, end: u32) -> std::result::Result<String, String> {
+        serde_json::to_string(&self[start as usize..end as usize]).map_err(|e| format!("cannot be read as JSON: {e}"))
+    }
+    fn item_text(&self, index: u32) -> std::result::Result<String, String> {
+        serde_json::to_string(&self[index as usize]).map_err(|e| format!("cannot be read as JSON: {e}"))
+    }
+    fn instance_id(&self, index: u32) -> Option<String> {
+        self[index as usize].get("instanceId").and_then(Value::as_str).map(str::to_string)
+    }
+}
+
+/// A JSON value that must be an array of pings.
+pub fn as_ping_array(pings: &Value) -> Result<&[Value]> {
+    pings.as_array().map(Vec::as_slice).ok_or_else(|| Error::new("pings", format!("must be an array, got {}", crate::input::kind(pings))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn ping(id: &str, at: &str) -> Value {
+        json!({"instanceId": id, "receivedAt": at, "platform": {"counts": {"projects": 1}}})
+    }
+
+    /// A batch whose chunk cannot be read whole: the one bad item is refused by index and
+    /// the others of its chunk are still counted.
+    struct OneUnreadable(Vec<Value>, u32);
+
+    impl PingArray for OneUnreadable {
+        fn len(&self) -> u32 {
+            self.0.len() as u32
+        }
+        fn text(&self, start: u32, end: u32) -> std::result::Result<String, String> {
+            if (start..end).contains(&self.1) {
+                return Err("is nested too deeply to read".into());
+            }
+            self.0[..].text(start, end)
+        }
+        fn item_text(&self, index: u32) -> std::result::Result<String, String> {
+            if index == self.1 {
+                return Err("is nested too deeply to read".into());
+            }
+            self.0[..].item_text(index)
+        }
+        fn instance_id(&self, index: u32) -> Option<String> {
+            self.0[..].instance_id(index)
+        }
+    }
+
+    #[test]
+    fn a_chunk_that_cannot_be_read_is_retried_ping_by_ping() {
+        let pings: Vec<Value> = (0..5).map(|i| ping(&format!("i{i}"), "2026-01-05T10:00:00Z")).collect();
+        let mut ledger = Ledger::new();
+        let outcome = ingest_many(&mut ledger, &OneUnreadable(pings.clone(), 3));
+        assert_eq!(outcome.accepted, 4);
+        assert_eq!(outcome.rejected.len(), 1);
+        assert_eq!((outcome.rejected[0].index, outcome.rejected[0].instance_id.as_deref()), (3, Some("i3")));
+        assert_eq!(outcome.rejected[0].reason, "ping: is nested too deeply to read");
+        let report = ledger.report(ReportOptions::default()).unwrap();
+        assert_eq!((report.accepted, report.rejected_total, report.installations), (4, 1, 4));
+
+        let checked = validate(&OneUnreadable(pings, 1), None);
+        assert_eq!(checked.valid.iter().map(|v| v.index).collect::<Vec<_>>(), vec![0, 2, 3, 4]);
+        assert_eq!(checked.rejected[0].index, 1);
+    }
+
+    #[test]
+    fn indexes_run_on_across_chunks() {
+        let mut pings: Vec<Value> = (0..PINGS_PER_CHUNK + 3).map(|i| ping(&format!("i{}", i % 50), "2026-01-05T10:00:00Z")).collect();
+        pings[PINGS_PER_CHUNK as usize + 1] = json!({"instanceId": ""});
+        let report = aggregate(&pings[..], BatchOptions::default()).unwrap();
+        assert_eq!(report.rejected.len(), 1);
+        assert_eq!(report.rejected[0].index, PINGS_PER_CHUNK as u64 + 1);
+        assert_eq!(report.accepted, PINGS_PER_CHUNK as u64 + 2);
+        assert_eq!(report.installations, 50);
+    }
+}

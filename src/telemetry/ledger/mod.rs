@@ -1,0 +1,476 @@
+//! The installation ledger: every install's latest ping of each day, and the daily figures
+//! of the Telemetry Data Dashboard computed from them exactly as DESIGN.md defines them.
+//!
+//! The batch function and the incremental ledger are one thing: `aggregate` builds a ledger,
+//! ingests the batch in order and reports, so both give the identical result by construction.
+//!
+//! Storage is compact because a ledger holds years of daily pings of thousands of installs:
+//! names (drivers, versions, count keys) are interned once and a day's ping is a time, four
+//! name ids and its counts as (id, value) pairs.
+
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use super::days::{get, Contribution, Row, Tables, Work};
+use super::model::{DayPing, Dimension, LogPosition, Outcome, Rejection};
+use super::ping::{self, PingRef, Read};
+use crate::dates::{day_number, day_of, format_day};
+use crate::error::{Error, Result};
+
+mod saved;
+
+pub const DEFAULT_ACTIVE_WINDOW_DAYS: u32 = 7;
+pub const MAX_ACTIVE_WINDOW_DAYS: u32 = 366;
+/// A report spans at most a century of days: enough for any product, and it bounds the
+/// memory an `asOf` typo can ask for.
+pub const MAX_REPORT_DAYS: i64 = 36_600;
+/// Rejections kept for the report; beyond this only the count grows.
+const MAX_REJECTIONS_KEPT: usize = 1000;
+
+/// Names seen by the ledger, each stored once.
+#[derive(Debug, Clone, Default)]
+struct Names {
+    ids: FxHashMap<Box<str>, u32>,
+    names: Vec<Box<str>>,
+    /// The name last seen at each place of a ping (its four dimensions, then its counts in
+    /// order): pings of a log mostly repeat the names of the one before, and one
+    /// comparison is cheaper than hashing.
+    recent: Vec<u32>,
+}
+
+/// Places of a ping whose last name is remembered (pings have about twenty).
+const RECENT_NAMES: usize = 64;
+
+impl Names {
+    /// The id of the name at place `at` of a ping.
+    fn id_at(&mut self, at: usize, name: &str) -> u32 {
+        if let Some(&id) = self.recent.get(at) {
+            if ping::same(self.names[id as usize].as_bytes(), name.as_bytes()) {
+                return id;
+            }
+        }
+        let id = self.id(name);
+        if at < RECENT_NAMES {
+            if at >= self.recent.len() {
+                self.recent.resize(at + 1, id);
+            }
+            self.recent[at] = id;
+        }
+        id
+    }
+
+    fn id(&mut self, name: &str) -> u32 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        self.names.push(name.into());
+        self.ids.insert(name.into(), id);
+        id
+    }
+
+    fn name(&self, id: u32) -> &str {
+        &self.names[id as usize]
+    }
+}
+
+
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Install {
+    pub days: Vec<(i32, DayPing)>,
+}
+
+impl Install {
+    /// The contribution of the stored ping at `i` (see `days`).
+    fn contribution(&self, i: usize) -> Contribution<'_> {
+        Contribution { day: self.days[i].0, ping: &self.days[i].1, next: self.days.get(i + 1).map(|(d, _)| *d), first: i == 0 }
+    }
+}
+
+
+/// the day tables being kept ping by ping; the next report builds them in one sweep.
+const BULK_SHARE: u64 = 8;
+const BULK_MIN: u64 = 1000;
+
+#[derive(Debug, Clone)]
+pub struct Ledger {
+    /// The caller's clock (epoch ms), if given: pings dated after it are refused. Not saved.
+    now: Option<i64>,
+    names: Names,
+    instances: FxHashMap<Box<str>, Install>,
+    accepted: u64,
+    duplicates: u64,
+    offered: u64,
+    rejected_total: u64,
+    rejected: Vec<Rejection>,
+    /// The active window the day tables are kept for.
+    window: u32,
+    /// The day tables, kept ping by ping; `None` after a bulk load until the next report.
+    tables: RefCell<Option<Tables>>,
+    /// Stored pings (one per install and day), and the first and last day among them.
+    stored: u64,
+    first_day: Option<i32>,
+    last_day: Option<i32>,
+    /// What of a raw log this ledger holds (`ingest_log`).
+    log: LogPosition,
+    /// Where a database source stopped: the caller's keyset key, kept with the checkpoint.
+    source_key: Option<String>,
+    work: Cell<Work>,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Ledger::with_window(DEFAULT_ACTIVE_WINDOW_DAYS)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Day {
+    pub date: String,
+    pub pinged: u64,
+    pub active: u64,
+    pub added: u64,
+    pub removed: u64,
+    pub resurrected: u64,
+    pub hosted: f64,
+    pub remote: f64,
+    pub totals: BTreeMap<String, f64>,
+    pub by_driver: BTreeMap<String, u64>,
+    pub by_os: BTreeMap<String, u64>,
+    pub by_version: BTreeMap<String, u64>,
+    pub by_license: BTreeMap<String, u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    pub days: Vec<Day>,
+    pub installations: u64,
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub rejected: Vec<Rejection>,
+    pub rejected_total: u64,
+    pub active_window_days: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ReportOptions {
+    pub active_window_days: u32,
+    pub as_of: Option<NaiveDate>,
+    /// Only the last N days of the report (all when `None`): a range reads only its rows.
+    pub last_days: Option<u32>,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions { active_window_days: DEFAULT_ACTIVE_WINDOW_DAYS, as_of: None, last_days: None }
+    }
+}
+
+
+impl Ledger {
+    pub fn new() -> Ledger {
+        Ledger::default()
+    }
+
+    /// A ledger whose day tables are kept for an active window of `window` days (a report
+    /// for another window is computed in one sweep instead).
+    pub fn with_window(window: u32) -> Ledger {
+        let window = window.clamp(1, MAX_ACTIVE_WINDOW_DAYS);
+        Ledger {
+            now: None,
+            names: Names::default(),
+            instances: FxHashMap::default(),
+            accepted: 0,
+            duplicates: 0,
+            offered: 0,
+            rejected_total: 0,
+            rejected: Vec::new(),
+            window,
+            tables: RefCell::new(Some(Tables::new(window))),
+            stored: 0,
+            first_day: None,
+            last_day: None,
+            log: LogPosition::default(),
+            source_key: None,
+            work: Cell::new(Work::default()),
+        }
+    }
+
+    pub fn active_window_days(&self) -> u32 {
+        self.window
+    }
+
+    /// Keeps the day tables for another window from here on (built at the next report).
+    pub fn set_active_window_days(&mut self, window: u32) {
+        let window = window.clamp(1, MAX_ACTIVE_WINDOW_DAYS);
+        if window != self.window {
+            self.window = window;
+            *self.tables.get_mut() = None;
+        }
+    }
+
+    /// What ingests and reports touched since the last call: tests assert that a ping's
+    /// work does not grow with the history.
+    pub fn take_work(&self) -> Work {
+        self.work.take()
+    }
+
+    /// A batch of about `pings` pings is coming: when it is large against what is stored,
+    /// one sweep at the next report is cheaper than keeping the tables ping by ping.
+    pub(crate) fn expect_batch(&mut self, pings: u64) {
+        if pings > BULK_MIN && pings > self.stored / BULK_SHARE {
+            *self.tables.get_mut() = None;
+        }
+    }
+
+    /// Sets "now" (epoch ms) for the pings offered from here on: a ping dated more than a
+    /// day after it is refused. The core never reads the clock itself.
+    pub fn set_now(&mut self, now_ms: Option<i64>) {
+        self.now = now_ms;
+    }
+
+    /// Keeps a valid ping (replacing an earlier ping of the same install on the same day),
+    /// or counts an invalid one and keeps its reason. Returns the sender's id of a rejection.
+    pub fn offer(&mut self, mut read: Read<'_>) -> (Outcome, Option<String>) {
+        self.offered += 1;
+        if let (Ok(p), Some(now)) = (&read.ping, self.now) {
+            if let Err(e) = ping::check_not_future(p, now) {
+                read.instance_id = Some(p.instance_id.to_string());
+                read.ping = Err(e);
+            }
+        }
+        match read.ping {
+            Ok(p) => (Outcome::Accepted { duplicate: self.insert(p) }, read.instance_id),
+            Err(err) => {
+                self.record_rejection(read.instance_id.clone(), &err);
+                (Outcome::Rejected(err), read.instance_id)
+            }
+        }
+    }
+
+    /// Counts a ping that could not even be read as JSON (by the caller), as a rejection.
+    pub fn refuse(&mut self, instance_id: Option<String>, err: &Error) {
+        self.offered += 1;
+        self.record_rejection(instance_id, err);
+    }
+
+    /// Counts a rejection of the ping just offered and keeps its reason (up to a bound).
+    fn record_rejection(&mut self, instance_id: Option<String>, err: &Error) {
+        self.rejected_total += 1;
+        if self.rejected.len() < MAX_REJECTIONS_KEPT {
+            self.rejected.push(Rejection::new(self.offered - 1, instance_id, err));
+        }
+    }
+
+    /// Returns whether the install already had a ping that day. Keeps the day tables up to
+    /// date by adding the contributions the ping makes and taking away those it ends.
+    fn insert(&mut self, p: PingRef<'_>) -> bool {
+        self.accepted += 1;
+        let at = p.received_at.timestamp_millis();
+        let day = day_number(p.received_at.date_naive());
+        let names = &mut self.names;
+        let dims = Dimension::ALL.map(|d| names.id_at(d.index(), p.dimension(d)));
+        let counts: Box<[(u32, u64)]> = p.counts.iter().enumerate().map(|(i, (k, v))| (names.id_at(4 + i, k), *v)).collect();
+        let entry = DayPing { at, dims, counts };
+        self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
+        self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
+        let Ledger { instances, tables, work, duplicates, stored, .. } = self;
+        let work = work.get_mut();
+        work.installs += 1;
+        let install = match instances.get_mut(p.instance_id.as_ref()) {
+            Some(install) => install,
+            None => instances.entry(p.instance_id.as_ref().into()).or_default(),
+        };
+        // Pings mostly arrive in date order: the common case is a push at the end.
+        let slot = match install.days.last() {
+            Some((last, _)) if *last < day => Err(install.days.len()),
+            _ => install.days.binary_search_by_key(&day, |(d, _)| *d),
+        };
+        let tables = tables.get_mut().as_mut();
+        match slot {
+            Ok(i) => {
+                *duplicates += 1;
+                // The latest ping of the day counts; at the same instant, the later arrival.
+                if at >= install.days[i].1.at {
+                    let old = std::mem::replace(&mut install.days[i].1, entry);
+                    if let Some(t) = tables {
+                        let new = install.contribution(i);
+                        t.apply(new, 1, work);
+                        t.apply(Contribution { ping: &old, ..new }, -1, work);
+                    }
+                }
+                true
+            }
+            Err(i) => {
+                install.days.insert(i, (day, entry));
+                *stored += 1;
+                if let Some(t) = tables {
+                    // New contributions first, then the old ones away: a name's first day
+                    // then never has to be looked for again.
+                    t.apply(install.contribution(i), 1, work);
+                    if i > 0 {
+                        let prev = install.contribution(i - 1);
+                        t.apply(prev, 1, work);
+                        t.apply(Contribution { next: install.days.get(i + 1).map(|(d, _)| *d), ..prev }, -1, work);
+                    } else if install.days.len() > 1 {
+                        let was_first = install.contribution(1);
+                        t.apply(was_first, 1, work);
+                        t.apply(Contribution { first: true, ..was_first }, -1, work);
+                    }
+                }
+                false
+            }
+        }
+    }
+
+    /// The raw log has been read `lines` lines and `bytes` bytes further.
+    pub(crate) fn advance_log(&mut self, lines: u64, bytes: u64) {
+        self.log.lines += lines;
+        self.log.offset += bytes;
+    }
+
+    pub fn log_position(&self) -> LogPosition {
+        self.log
+    }
+
+    /// The key a database source stopped at, saved in the checkpoint with what it covers.
+    pub fn source_key(&self) -> Option<&str> {
+        self.source_key.as_deref()
+    }
+
+    pub fn set_source_key(&mut self, key: Option<String>) {
+        self.source_key = key;
+    }
+
+    pub fn installations(&self) -> u64 {
+        self.instances.len() as u64
+    }
+
+    pub fn report(&self, options: ReportOptions) -> Result<Report> {
+        let days = self.daily_figures(options)?;
+        Ok(Report {
+            days,
+            installations: self.installations(),
+            accepted: self.accepted,
+            duplicates: self.duplicates,
+            rejected: self.rejected.clone(),
+            rejected_total: self.rejected_total,
+            active_window_days: options.active_window_days,
+        })
+    }
+
+    /// The last day with a stored ping.
+    pub fn last_day(&self) -> Option<NaiveDate> {
+        self.last_day.map(day_of)
+    }
+
+    /// Every install's stored pings, each in date order (for analyses over installs).
+    pub(crate) fn installs(&self) -> impl Iterator<Item = &Install> {
+        self.instances.values()
+    }
+}
+
+impl Ledger {
+    /// Takes a restored install's pings (in date order, one per day) into the ledger.
+    fn adopt(&mut self, id: Box<str>, install: Install) -> Result<()> {
+        if install.days.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err(Error::new(format!("state.instances.{id}"), "days must be in order, one ping a day"));
+        }
+        if let (Some((first, _)), Some((last, _))) = (install.days.first(), install.days.last()) {
+            self.first_day = Some(self.first_day.map_or(*first, |d| d.min(*first)));
+            self.last_day = Some(self.last_day.map_or(*last, |d| d.max(*last)));
+        }
+        self.stored += install.days.len() as u64;
+        *self.tables.get_mut() = None;
+        self.instances.insert(id, install);
+        Ok(())
+    }
+
+    /// Every stored ping's contribution, for a sweep.
+    fn contributions(&self) -> impl Iterator<Item = Contribution<'_>> {
+        self.instances.values().flat_map(|install| (0..install.days.len()).map(move |i| install.contribution(i)))
+    }
+
+    /// Runs `f` over the day tables for `window`: the kept ones (built first if a bulk load
+    /// dropped them), or, for another window, ones built for this call alone.
+    fn with_tables<R>(&self, window: u32, f: impl FnOnce(&Tables) -> R) -> R {
+        let (Some(lo), Some(hi)) = (self.first_day, self.last_day) else {
+            return f(&Tables::new(window));
+        };
+        let build = || {
+            let mut work = self.work.get();
+            work.builds += 1;
+            self.work.set(work);
+            Tables::build(window, self.contributions(), lo, hi)
+        };
+        if window != self.window {
+            return f(&build());
+        }
+        let mut kept = self.tables.borrow_mut();
+        let tables = kept.get_or_insert_with(build);
+        tables.refresh_firsts();
+        f(tables)
+    }
+
+    /// The kept day tables against a sweep of every install: the incremental path's proof.
+    pub fn tables_match_a_rebuild(&self) -> bool {
+        let (Some(lo), Some(hi)) = (self.first_day, self.last_day) else { return true };
+        let rebuilt = Tables::build(self.window, self.contributions(), lo, hi);
+        self.with_tables(self.window, |kept| kept.same_figures(&rebuilt))
+    }
+
+    /// The report's days, read from the day tables: only the rows of the range asked for.
+    fn daily_figures(&self, options: ReportOptions) -> Result<Vec<Day>> {
+        let (Some(first), Some(max)) = (self.first_day, self.last_day) else {
+            return Ok(Vec::new());
+        };
+        let last = options.as_of.map(day_number).unwrap_or(max);
+        if last < first {
+            return Ok(Vec::new());
+        }
+        let span = (last - first) as i64 + 1;
+        if span > MAX_REPORT_DAYS {
+            return Err(Error::new("asOf", format!("the report would span {span} days; at most {MAX_REPORT_DAYS}")));
+        }
+        let from = match options.last_days {
+            Some(n) => first.max(last - n as i32 + 1),
+            None => first,
+        };
+        Ok(self.with_tables(options.active_window_days, |t| (from..=last).map(|d| self.day(t, d)).collect()))
+    }
+
+    fn day(&self, t: &Tables, day: i32) -> Day {
+        let zero = Row::default();
+        let row = t.row_at(day).unwrap_or(&zero);
+        let names = self.names.names.len();
+        let name = |id: usize| self.names.name(id as u32).to_string();
+        let named_counts = |d: Dimension| -> BTreeMap<String, u64> {
+            let kind = d.index();
+            (0..names).filter(|&id| t.dim_first(kind, id) <= day).map(|id| (name(id), get(&row.dims[kind], id).max(0) as u64)).collect()
+        };
+        let total = |key: &str| {
+            self.names.ids.get(key).map(|&k| k as usize).filter(|&k| t.total_first(k) <= day).map_or(0.0, |k| get(&row.totals, k) as f64)
+        };
+        Day {
+            date: format_day(day_of(day)),
+            pinged: row.pinged as u64,
+            active: row.active.max(0) as u64,
+            added: row.added as u64,
+            removed: row.removed as u64,
+            resurrected: row.resurrected as u64,
+            hosted: total("projects"),
+            remote: total("devices"),
+            totals: (0..names).filter(|&k| t.total_first(k) <= day).map(|k| (name(k), get(&row.totals, k) as f64)).collect(),
+            by_driver: named_counts(Dimension::Driver),
+            by_os: named_counts(Dimension::Os),
+            by_version: named_counts(Dimension::Version),
+            by_license: named_counts(Dimension::License),
+        }
+    }
+}

@@ -1,0 +1,205 @@
+//! A ledger saved and restored: the compact checkpoint (`super::super::checkpoint` holds
+//! its binary format) and the plain-JSON state of `toJSON()`.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use super::{Install, Ledger, MAX_ACTIVE_WINDOW_DAYS};
+use crate::dates::{day_number, day_of, day_start_ms, format_day, MS_PER_DAY};
+use crate::error::{Error, Result};
+use crate::telemetry::checkpoint;
+use crate::telemetry::model::{DayPing, Rejection};
+use crate::telemetry::ping::FORBIDDEN_KEYS;
+
+const STATE_FORMAT: &str = "product-growth/installation-ledger@1";
+
+/// An install's stored pings as a checkpoint writes them (`checkpoint::SavedPing`).
+fn pings_written(days: &[(i32, DayPing)]) -> impl Serialize + '_ {
+    checkpoint::Seq(move || {
+        days.iter().enumerate().map(move |(i, (day, p))| checkpoint::PingRef {
+            day_step: (day - if i == 0 { 0 } else { days[i - 1].0 }) as u32,
+            ms_in_day: (p.at - day_start_ms(*day)) as u32,
+            dims: &p.dims,
+            counts: &p.counts,
+        })
+    })
+}
+
+impl Ledger {
+    /// The saved form: plain JSON, sorted, with names spelt out. Only an earlier version's
+    /// context store holds it now (the checkpoint replaced it), so it is built and read by
+    /// hand: serde's derived code for it was a tenth of the shipped .wasm.
+    pub fn to_json(&self) -> Value {
+        let mut instances = Map::new();
+        for (id, install) in &self.instances {
+            let mut days = Map::new();
+            for (d, p) in &install.days {
+                let [driver, os, version, license] = p.dims.map(|i| self.names.name(i));
+                let counts: Map<String, Value> = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), Value::from(*v))).collect();
+                let day = json!({"at": p.at, "driver": driver, "os": os, "version": version, "license": license, "counts": counts});
+                days.insert(format_day(day_of(*d)), day);
+            }
+            instances.insert(id.to_string(), Value::Object(days));
+        }
+        let rejected: Vec<Value> = self
+            .rejected
+            .iter()
+            .map(|r| json!({"index": r.index, "instanceId": r.instance_id, "field": r.field, "reason": r.reason}))
+            .collect();
+        json!({
+            "format": STATE_FORMAT,
+            "instances": instances,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "offered": self.offered,
+            "rejectedTotal": self.rejected_total,
+            "rejected": rejected,
+        })
+    }
+
+    /// Restores a ledger from `to_json`'s output. Anything else is refused, leaving the
+    /// caller's current state untouched.
+    pub fn from_json(value: &Value) -> Result<Ledger> {
+        if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
+            return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
+        }
+        // A state of the wrong shape is refused as a whole (`state`), saying where.
+        fn shape(path: &str, what: &str) -> Error {
+            Error::new("state", format!("is not a saved ledger: {path} must be {what}"))
+        }
+        let whole = |v: Option<&Value>, path: &str| v.and_then(Value::as_u64).ok_or_else(|| shape(path, "a whole number ≥ 0"));
+        let text = |v: Option<&Value>, path: &str| v.and_then(Value::as_str).map(str::to_string).ok_or_else(|| shape(path, "a string"));
+        fn object<'v>(v: Option<&'v Value>, path: &str) -> Result<&'v Map<String, Value>> {
+            v.and_then(Value::as_object).ok_or_else(|| shape(path, "an object"))
+        }
+        let mut rejected = Vec::new();
+        let saved = value.get("rejected").and_then(Value::as_array).ok_or_else(|| shape("rejected", "an array"))?;
+        for (i, r) in saved.iter().enumerate() {
+            let at = |k: &str| format!("rejected[{i}].{k}");
+            let instance_id = match r.get("instanceId") {
+                None | Some(Value::Null) => None,
+                id => Some(text(id, &at("instanceId"))?),
+            };
+            rejected.push(Rejection {
+                index: whole(r.get("index"), &at("index"))?,
+                instance_id,
+                field: text(r.get("field"), &at("field"))?,
+                reason: text(r.get("reason"), &at("reason"))?,
+            });
+        }
+        let mut ledger = Ledger {
+            accepted: whole(value.get("accepted"), "accepted")?,
+            duplicates: whole(value.get("duplicates"), "duplicates")?,
+            offered: whole(value.get("offered"), "offered")?,
+            rejected_total: whole(value.get("rejectedTotal"), "rejectedTotal")?,
+            rejected,
+            ..Ledger::default()
+        };
+        for (id, days) in object(value.get("instances"), "instances")? {
+            let mut install = Install::default();
+            for (date, p) in object(Some(days), &format!("instances.{id}"))? {
+                let at = format!("state.instances.{id}.{date}");
+                let day: NaiveDate = date.parse().map_err(|_| shape(&format!("instances.{id}"), "an object of dates (YYYY-MM-DD)"))?;
+                let time = p.get("at").and_then(Value::as_i64).ok_or_else(|| shape(&format!("instances.{id}.{date}.at"), "epoch milliseconds"))?;
+                // A file is not trusted more than a ping: names that would be object keys
+                // in a report are checked again.
+                let mut dims = [0; 4];
+                for (id, k) in dims.iter_mut().zip(["driver", "os", "version", "license"]) {
+                    let name = text(p.get(k), &format!("instances.{id}.{date}.{k}"))?;
+                    if FORBIDDEN_KEYS.contains(&name.as_str()) {
+                        return Err(Error::new(at, "holds a reserved name"));
+                    }
+                    *id = ledger.names.id(&name);
+                }
+                let bad_name = |s: &str| s.is_empty() || s.split('.').any(|seg| seg.is_empty() || FORBIDDEN_KEYS.contains(&seg));
+                let mut counts = Vec::new();
+                for (k, v) in object(p.get("counts"), &format!("instances.{id}.{date}.counts"))? {
+                    if bad_name(k) {
+                        return Err(Error::new(format!("{at}.counts.{k}"), "is not a valid count name"));
+                    }
+                    counts.push((ledger.names.id(k), whole(Some(v), &format!("instances.{id}.{date}.counts.{k}"))?));
+                }
+                install.days.push((day_number(day), DayPing { at: time, dims, counts: counts.into() }));
+            }
+            ledger.adopt(id.as_str().into(), install)?;
+        }
+        Ok(ledger)
+    }
+}
+
+impl Ledger {
+    /// The checkpoint: every stored ping, the counters and the raw log position, in the
+    /// compact binary form of `checkpoint` (installs in id order, so equal ledgers give
+    /// equal bytes).
+    pub fn to_checkpoint(&self) -> Vec<u8> {
+        let mut ids: Vec<&str> = self.instances.keys().map(|id| id.as_ref()).collect();
+        ids.sort_unstable();
+        checkpoint::encode(&checkpoint::CheckpointRef {
+            window: self.window,
+            names: &self.names.names,
+            installs: checkpoint::Seq(|| ids.iter().map(|id| (*id, pings_written(&self.instances[*id].days)))),
+            accepted: self.accepted,
+            duplicates: self.duplicates,
+            offered: self.offered,
+            rejected_total: self.rejected_total,
+            rejected: &self.rejected,
+            log: self.log,
+            source_key: self.source_key.as_deref(),
+        })
+    }
+
+    /// Restores a ledger from `to_checkpoint`'s bytes. A file that fails its checks, or
+    /// holds what no ledger could (a reserved name, days out of order), is refused by name.
+    pub fn from_checkpoint(bytes: &[u8]) -> Result<Ledger> {
+        let saved = checkpoint::decode(bytes)?;
+        if !(1..=MAX_ACTIVE_WINDOW_DAYS).contains(&saved.window) {
+            return Err(Error::new("checkpoint.window", format!("must be 1 to {MAX_ACTIVE_WINDOW_DAYS} days, got {}", saved.window)));
+        }
+        let mut ledger = Ledger::with_window(saved.window);
+        for name in &saved.names {
+            if FORBIDDEN_KEYS.contains(&name.as_str()) || ledger.names.ids.contains_key(name.as_str()) {
+                return Err(Error::new("checkpoint.names", format!("holds a reserved or repeated name {name:?}")));
+            }
+            ledger.names.id(name);
+        }
+        let known = saved.names.len() as u32;
+        let count_name_ok = |k: u32| {
+            k < known && {
+                let name = &saved.names[k as usize];
+                !name.is_empty() && name.split('.').all(|seg| !seg.is_empty() && !FORBIDDEN_KEYS.contains(&seg))
+            }
+        };
+        for install in saved.installs {
+            let field = || format!("checkpoint.installs.{}", install.id);
+            let mut days = Vec::with_capacity(install.pings.len());
+            let mut day: i64 = 0;
+            for (n, p) in install.pings.into_iter().enumerate() {
+                day += p.day_step as i64;
+                let date = i32::try_from(day).ok().and_then(NaiveDate::from_num_days_from_ce_opt);
+                let ok = (n == 0 || p.day_step > 0)
+                    && (p.ms_in_day as i64) < MS_PER_DAY
+                    && p.dims.iter().all(|&d| d < known)
+                    && p.counts.iter().all(|&(k, _)| count_name_ok(k));
+                let (Some(date), true) = (date, ok) else {
+                    return Err(Error::new(format!("{}[{n}]", field()), "is not a stored ping"));
+                };
+                let _ = date;
+                let at = day_start_ms(day as i32) + p.ms_in_day as i64;
+                days.push((day as i32, DayPing { at, dims: p.dims, counts: p.counts.into_boxed_slice() }));
+            }
+            if install.id.is_empty() || ledger.instances.contains_key(install.id.as_str()) {
+                return Err(Error::new(field(), "is empty or repeated"));
+            }
+            ledger.adopt(install.id.into(), Install { days })?;
+        }
+        ledger.accepted = saved.accepted;
+        ledger.duplicates = saved.duplicates;
+        ledger.offered = saved.offered;
+        ledger.rejected_total = saved.rejected_total;
+        ledger.rejected = saved.rejected;
+        ledger.log = saved.log;
+        ledger.source_key = saved.source_key;
+        Ok(ledger)
+    }
+}

@@ -1,0 +1,147 @@
+//! Pings as JSON: one ping's text, or a JSON array of them streamed into a ledger (or
+//! only checked), each element read by the ping reader as it comes.
+
+use std::fmt;
+
+use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::telemetry::ledger::Ledger;
+use crate::telemetry::model::{BatchOutcome, Outcome, Rejection};
+use crate::telemetry::ping::{self, Read};
+
+impl Ledger {
+    /// Offers one ping given as JSON text.
+    pub fn ingest_text(&mut self, text: &str) -> Outcome {
+        let read = ping::parse(text);
+        self.offer(read).0
+    }
+
+    /// Offers one ping given as a JSON value.
+    pub fn ingest(&mut self, value: &Value) -> Outcome {
+        self.ingest_text(&value.to_string())
+    }
+
+    /// Offers every ping of a JSON array given as text, reading it as a stream; returns
+    /// what happened to this batch, with rejections indexed by their position in it.
+    pub fn ingest_array_text(&mut self, text: &str) -> Result<BatchOutcome> {
+        let mut outcome = BatchOutcome::default();
+        let mut d = serde_json::Deserializer::from_str(text);
+        let streamed = d.deserialize_any(ArrayOfPings { ledger: self, outcome: &mut outcome });
+        match streamed.and_then(|()| d.end()) {
+            Ok(()) => Ok(outcome),
+            Err(e) if e.to_string().starts_with(NOT_AN_ARRAY) => {
+                Err(Error::new("pings", e.to_string().trim_start_matches(NOT_AN_ARRAY).to_string()))
+            }
+            Err(e) => Err(ping::describe_json_error(text.as_bytes(), &e).unwrap_or_else(|| Error::new("pings", format!("is not JSON: {e}")))),
+        }
+    }
+}
+
+const NOT_AN_ARRAY: &str = "\u{0}not an array: ";
+
+/// Streams the elements of a JSON array of pings into the ledger as they are read.
+struct ArrayOfPings<'l> {
+    ledger: &'l mut Ledger,
+    outcome: &'l mut BatchOutcome,
+}
+
+impl<'de, 'l> Visitor<'de> for ArrayOfPings<'l> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of pings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        // Read the whole array before keeping anything: if the text turns out not to be
+        // JSON part-way, nothing of it has been counted and the caller can go ping by ping.
+        let mut reads = Vec::new();
+        while let Some(read) = seq.next_element_seed(OnePing)? {
+            reads.push(read);
+        }
+        self.ledger.expect_batch(reads.len() as u64);
+        for (index, read) in reads.into_iter().enumerate() {
+            let (result, instance_id) = self.ledger.offer(read);
+            self.outcome.record(index as u64, result, instance_id);
+        }
+        Ok(())
+    }
+    fn visit_map<M: serde::de::MapAccess<'de>>(self, _: M) -> std::result::Result<(), M::Error> {
+        Err(serde::de::Error::custom(format!("{NOT_AN_ARRAY}must be an array, got an object")))
+    }
+}
+
+struct OnePing;
+
+impl<'de> DeserializeSeed<'de> for OnePing {
+    type Value = Read<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> std::result::Result<Read<'de>, D::Error> {
+        ping::read(d)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidPing {
+    pub index: u64,
+    pub ping: ping::NormalisedPing,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Validation {
+    pub valid: Vec<ValidPing>,
+    pub rejected: Vec<Rejection>,
+}
+
+impl Validation {
+    /// Counts a ping the caller could not even hand over as JSON, as rejected.
+    pub fn refuse(&mut self, index: u64, instance_id: Option<String>, err: &Error) {
+        self.rejected.push(Rejection::new(index, instance_id, err));
+    }
+
+    /// Adds the result of a later part of the same batch, which started at `offset`.
+    pub fn absorb(&mut self, part: Validation, offset: u64) {
+        self.valid.extend(part.valid.into_iter().map(|v| ValidPing { index: v.index + offset, ..v }));
+        self.rejected.extend(part.rejected.into_iter().map(|r| Rejection { index: r.index + offset, ..r }));
+    }
+}
+
+/// `validatePings(pings)` over the text of a JSON array: checks a batch without keeping
+/// anything; one bad ping never stops the others.
+pub fn validate_array_text(text: &str, now: Option<i64>) -> Result<Validation> {
+    let mut out = Validation::default();
+    let mut d = serde_json::Deserializer::from_str(text);
+    let streamed = d.deserialize_seq(ValidateAll { out: &mut out, now });
+    streamed.and_then(|()| d.end()).map_err(|e| {
+        ping::describe_json_error(text.as_bytes(), &e).unwrap_or_else(|| Error::new("pings", format!("must be a JSON array of pings: {e}")))
+    })?;
+    Ok(out)
+}
+
+struct ValidateAll<'o> {
+    out: &'o mut Validation,
+    now: Option<i64>,
+}
+
+impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of pings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        let mut index = 0u64;
+        while let Some(read) = seq.next_element_seed(OnePing)? {
+            let checked = match (read.ping, self.now) {
+                (Ok(p), Some(now)) => ping::check_not_future(&p, now).map(|()| p),
+                (other, _) => other,
+            };
+            let instance_id = read.instance_id;
+            match checked {
+                Ok(p) => self.out.valid.push(ValidPing { index, ping: p.into_owned().normalised() }),
+                Err(err) => self.out.rejected.push(Rejection::new(index, instance_id, &err)),
+            }
+            index += 1;
+        }
+        Ok(())
+    }
+}
