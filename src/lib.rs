@@ -6,6 +6,8 @@ pub mod analytics;
 pub mod api;
 pub mod dates;
 pub mod defaults;
+// Demo data: for the start command, the benchmark and the tests, never in the package.
+#[cfg(any(feature = "demo", test))]
 pub mod demo;
 pub mod error;
 pub mod growth;
