@@ -18,7 +18,10 @@ fn get<'v>(options: Option<&'v serde_json::Map<String, Value>>, key: &str) -> Op
 
 /// `{activeWindowDays, asOf, lastDays}`; absent or null options are the defaults.
 pub fn report_options(value: Option<&Value>) -> Result<ReportOptions> {
-    let map = input::options("options", value)?;
+    report_options_of(input::options("options", value)?)
+}
+
+fn report_options_of(map: Option<&serde_json::Map<String, Value>>) -> Result<ReportOptions> {
     let active_window_days = match get(map, "activeWindowDays") {
         None => DEFAULT_ACTIVE_WINDOW_DAYS,
         Some(v) => input::whole("activeWindowDays", Some(v), 1, MAX_ACTIVE_WINDOW_DAYS)?,
@@ -45,8 +48,8 @@ pub fn batch_options(value: Option<&Value>) -> Result<BatchOptions> {
 
 /// `ledger.dashboard({…report options, reportDays, today})`.
 pub fn dashboard_options(value: Option<&Value>) -> Result<DashboardOptions> {
-    let report = report_options(value)?;
     let map = input::options("options", value)?;
+    let report = report_options_of(map)?;
     let report_days = get(map, "reportDays").map(|v| input::whole("reportDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?;
     let today = get(map, "today").map(|v| input::day("today", v)).transpose()?;
     Ok(DashboardOptions { report, report_days, today })
@@ -55,8 +58,8 @@ pub fn dashboard_options(value: Option<&Value>) -> Result<DashboardOptions> {
 /// `ledger.accounting({…report options, completeWeeks})`: the report's options, and how
 /// many of the last complete weeks to give (every week, partial too, when absent).
 pub fn accounting_options(value: Option<&Value>) -> Result<(ReportOptions, Option<u32>)> {
-    let report = report_options(value)?;
     let map = input::options("options", value)?;
+    let report = report_options_of(map)?;
     let complete = get(map, "completeWeeks").map(|v| input::whole("completeWeeks", Some(v), 1, 5200)).transpose()?;
     Ok((report, complete))
 }

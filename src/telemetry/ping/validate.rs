@@ -10,6 +10,12 @@ use crate::error::{Error, Result};
 use crate::input::MAX_SAFE_INTEGER;
 use crate::telemetry::model::Dimension;
 
+// Where each dimension's field sits among the string columns, fixed at compile time.
+const DRIVER: usize = dimension_column(Dimension::Driver);
+const OS: usize = dimension_column(Dimension::Os);
+const VERSION: usize = dimension_column(Dimension::Version);
+const LICENSE: usize = dimension_column(Dimension::License);
+
 /// Validates the fields read from one ping object (taking them out of `fields`).
 pub(crate) fn judge<'a>(fields: &mut Fields<'a>) -> Read<'a> {
     // The sender's id is only wanted to name a rejection: a valid ping carries it anyway,
@@ -176,7 +182,7 @@ pub(crate) fn validate<'a>(fields: &mut Fields<'a>) -> Result<PingRef<'a>> {
     }
     // Dimension values become keys of the report's maps (`byDriver`): a reserved name there
     // would be dropped or worse by a JavaScript object.
-    for i in [Dimension::Driver, Dimension::Os, Dimension::License].map(dimension_column) {
+    for i in [DRIVER, OS, LICENSE] {
         if let Some(Leaf::Text(s)) = &columns[i] {
             if FORBIDDEN_KEYS.contains(&s.as_ref()) {
                 return Err(Error::new(STRING_COLUMNS[i].0, "is a reserved name and cannot be a value here"));
@@ -189,15 +195,15 @@ pub(crate) fn validate<'a>(fields: &mut Fields<'a>) -> Result<PingRef<'a>> {
             _ => None,
         }
     };
-    let driver = text(dimension_column(Dimension::Driver)).unwrap_or(Cow::Borrowed(UNKNOWN));
-    let os = text(dimension_column(Dimension::Os)).unwrap_or(Cow::Borrowed(UNKNOWN));
-    let version = match text(dimension_column(Dimension::Version)) {
+    let driver = text(DRIVER).unwrap_or(Cow::Borrowed(UNKNOWN));
+    let os = text(OS).unwrap_or(Cow::Borrowed(UNKNOWN));
+    let version = match text(VERSION) {
         Some(Cow::Borrowed(v)) => major_minor(v).map(Cow::Borrowed),
         Some(Cow::Owned(v)) => major_minor(&v).map(|m| Cow::Owned(m.to_string())),
         None => None,
     }
     .unwrap_or(Cow::Borrowed(UNKNOWN));
-    let license = text(dimension_column(Dimension::License)).unwrap_or(Cow::Borrowed(UNKNOWN));
+    let license = text(LICENSE).unwrap_or(Cow::Borrowed(UNKNOWN));
 
     let mut kept = Vec::with_capacity(fields.counts.len());
     for (name, leaf) in fields.counts.drain(..) {
