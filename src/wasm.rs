@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use crate::analytics::retention;
 use crate::telemetry::batch::{self, PingArray};
 use crate::telemetry::dashboard;
-use crate::telemetry::ledger::{Ledger, ReportOptions};
+use crate::telemetry::ledger::{Ledger, LedgerOptions, ReportOptions};
 use crate::telemetry::model::LogRead;
 use crate::snapshot::{self, History};
 use crate::{analytics, api, growth, input, weekly, Error};
@@ -205,9 +205,10 @@ pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
     to_js(&demo::pings(demo::DemoOptions::from_json(&options).map_err(js_error)?))
 }
 
-/// `activeWindowDays` of an options object (7 when absent).
-fn window_option(options: JsValue) -> Result<u32, JsValue> {
-    api::installations::active_window_days(Some(&from_js("options", options)?)).map_err(js_error)
+/// A ledger's options: `{activeWindowDays, maxValuesPerDimension, maxCountKeys}`.
+fn ledger_options(options: JsValue) -> Result<LedgerOptions, JsValue> {
+    let options = if options.is_null() || options.is_undefined() { None } else { Some(from_js("options", options)?) };
+    api::installations::ledger_options(options.as_ref()).map_err(js_error)
 }
 
 /// The report options of an options object.
@@ -228,13 +229,8 @@ impl InstallationLedger {
     /// that window (7 by default); `saved` is a `toJSON()` result.
     #[wasm_bindgen(constructor)]
     pub fn new(state: JsValue, options: JsValue) -> Result<InstallationLedger, JsValue> {
-        if state.is_null() || state.is_undefined() {
-            return Ok(InstallationLedger { inner: Ledger::with_window(window_option(options)?) });
-        }
-        let window = window_option(options)?;
-        let state = from_js("state", state)?;
-        let mut inner = Ledger::from_json(&state).map_err(js_error)?;
-        inner.set_active_window_days(window);
+        let saved = if state.is_null() || state.is_undefined() { None } else { Some(from_js("state", state)?) };
+        let inner = Ledger::open(saved.as_ref(), ledger_options(options)?).map_err(js_error)?;
         Ok(InstallationLedger { inner })
     }
 
@@ -243,10 +239,7 @@ impl InstallationLedger {
     /// `checkpoint`.
     #[wasm_bindgen(js_name = fromCheckpoint)]
     pub fn from_checkpoint(bytes: &[u8], options: JsValue) -> Result<InstallationLedger, JsValue> {
-        let mut inner = Ledger::from_checkpoint(bytes).map_err(js_error)?;
-        if !options.is_undefined() && !options.is_null() {
-            inner.set_active_window_days(window_option(options)?);
-        }
+        let inner = Ledger::open_checkpoint(bytes, ledger_options(options)?).map_err(js_error)?;
         Ok(InstallationLedger { inner })
     }
 

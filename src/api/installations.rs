@@ -7,9 +7,9 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::input;
 use crate::telemetry::batch::{self, BatchOptions};
-use crate::telemetry::dashboard::DashboardOptions;
+use crate::telemetry::dashboard::{DashboardOptions, DEFAULT_CHART_SERIES};
 use crate::telemetry::sources::rows::Columns;
-use crate::telemetry::ledger::{Report, ReportOptions, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS, MAX_REPORT_DAYS};
+use crate::telemetry::ledger::{Bounds, LedgerOptions, Report, MAX_COUNT_KEYS, MAX_VALUES_PER_DIMENSION, ReportOptions, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS, MAX_REPORT_DAYS};
 
 /// An option that is set: present and not `null`.
 fn get<'v>(options: Option<&'v serde_json::Map<String, Value>>, key: &str) -> Option<&'v Value> {
@@ -31,9 +31,18 @@ fn report_options_of(map: Option<&serde_json::Map<String, Value>>) -> Result<Rep
     Ok(ReportOptions { active_window_days, as_of, last_days })
 }
 
-/// `activeWindowDays` alone (7 when absent), for a ledger's constructor.
-pub fn active_window_days(value: Option<&Value>) -> Result<u32> {
-    Ok(report_options(value)?.active_window_days)
+/// A ledger's options: `{activeWindowDays, maxValuesPerDimension, maxCountKeys}`.
+pub fn ledger_options(value: Option<&Value>) -> Result<LedgerOptions> {
+    let map = input::options("options", value)?;
+    let active_window_days = get(map, "activeWindowDays").map(|v| input::whole("activeWindowDays", Some(v), 1, MAX_ACTIVE_WINDOW_DAYS)).transpose()?;
+    let mut bounds = Bounds::default();
+    if let Some(v) = get(map, "maxValuesPerDimension") {
+        bounds.values_per_dimension = input::whole("maxValuesPerDimension", Some(v), 1, MAX_VALUES_PER_DIMENSION)?;
+    }
+    if let Some(v) = get(map, "maxCountKeys") {
+        bounds.count_keys = input::whole("maxCountKeys", Some(v), 1, MAX_COUNT_KEYS)?;
+    }
+    Ok(LedgerOptions { active_window_days, bounds })
 }
 
 /// A batch's options: the report's, and `now` (epoch milliseconds) if given.
@@ -52,7 +61,11 @@ pub fn dashboard_options(value: Option<&Value>) -> Result<DashboardOptions> {
     let report = report_options_of(map)?;
     let report_days = get(map, "reportDays").map(|v| input::whole("reportDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?;
     let today = get(map, "today").map(|v| input::day("today", v)).transpose()?;
-    Ok(DashboardOptions { report, report_days, today })
+    let chart_series = match get(map, "chartSeries") {
+        Some(v) => input::whole("chartSeries", Some(v), 1, 100)?,
+        None => DEFAULT_CHART_SERIES,
+    };
+    Ok(DashboardOptions { report, report_days, today, chart_series })
 }
 
 /// `ledger.accounting({…report options, completeWeeks})`: the report's options, and how

@@ -12,7 +12,8 @@ use super::model::{LogPosition, Rejection};
 use crate::error::{Error, Result};
 
 const MAGIC: &[u8; 8] = b"PGLEDGR\0";
-pub const VERSION: u32 = 1;
+/// 2: the overflow counters of the bounded names follow the source key.
+pub const VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8 + 4;
 
 /// One stored ping: days are counted from the previous stored day of the install (from the
@@ -44,6 +45,8 @@ pub struct Checkpoint {
     pub log: LogPosition,
     /// Where a database source stopped (its keyset key, as the caller wrote it).
     pub source_key: Option<String>,
+    /// Pings counted under `other` per dimension, then count keys.
+    pub overflow: [u64; 5],
 }
 
 /// What a ledger writes: the same fields as `Checkpoint`, in the same order, borrowed
@@ -61,6 +64,7 @@ pub struct CheckpointRef<'a, I: Serialize> {
     pub rejected: &'a [Rejection],
     pub log: LogPosition,
     pub source_key: Option<&'a str>,
+    pub overflow: [u64; 5],
 }
 
 /// One stored ping as written: the fields of `SavedPing`.
@@ -190,6 +194,7 @@ mod tests {
             rejected: Vec::new(),
             log: LogPosition { offset: 120, lines: 1 },
             source_key: Some("{\"createdAt\":\"2026-01-05 10:00:00\"}".into()),
+            overflow: [0, 0, 1, 0, 2],
         }
     }
 

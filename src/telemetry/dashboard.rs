@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::ledger::{Day, Ledger, Report, ReportOptions};
+use super::ledger::{Day, Ledger, Report, ReportOptions, OTHER};
 use crate::analytics::{self, AccountingWeek, WeekPoint};
 use crate::dates;
 use crate::error::Result;
@@ -62,9 +62,15 @@ pub const DAY_TABLE_FIELDS: [&str; 8] = ["date", "active", "pinged", "added", "r
 /// grows until midnight, and drawn at the end of the `pinged` line it would read as a fall.
 pub const PINGED_SO_FAR: &str = "pinged so far";
 
+/// Series a breakdown chart draws at most, besides `other` (DESIGN.md: the top N by the last
+/// day's value).
+pub const DEFAULT_CHART_SERIES: u32 = 8;
+
 /// KPIs over the whole report; charts over its last `last_days` days (all when `None`).
 /// `today`: the day in progress, when the report reaches it (its pinged count is partial).
-pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDate>) -> Dashboard {
+/// A breakdown (by driver, OS, version, licence) draws its `series` largest values on the
+/// last day and sums the rest as `other`.
+pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDate>, series: u32) -> Dashboard {
     let days = &report.days;
     let latest = days.last();
     let week_ago = days.len().checked_sub(8).map(|i| &days[i]);
@@ -131,16 +137,39 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
                 }
             }
         }
-        names
+        let value = |d: &Day, name: &str| pick(d).get(name).copied().unwrap_or(0);
+        let mut rest: Vec<&String> = Vec::new();
+        if names.len() > series as usize {
+            // The largest on the last day shown, ties by name; `other` (values past the
+            // ledger's bound) is always part of the rest.
+            let last = shown.last();
+            let size = |name: &String| if name.as_str() == OTHER { 0 } else { last.map_or(0, |d| value(d, name)) + 1 };
+            // Picked one at a time, not sorted: N is small, and a sort of these would add
+            // its code to the shipped .wasm (see the versions' order above).
+            let mut kept: Vec<&String> = Vec::new();
+            while kept.len() < series as usize {
+                let next = names.iter().copied().filter(|n| n.as_str() != OTHER && !kept.contains(n)).fold(None, |best: Option<&String>, n| match best {
+                    Some(b) if size(b) >= size(n) => Some(b),
+                    _ => Some(n),
+                });
+                let Some(next) = next else { break };
+                kept.push(next);
+            }
+            rest = names.iter().copied().filter(|n| !kept.contains(n)).collect();
+            names.retain(|n| kept.contains(n));
+        }
+        let mut points: Vec<ChartPoint> = names
             .into_iter()
-            .flat_map(|name| {
-                shown.iter().map(move |d| ChartPoint {
-                    series: name.clone(),
-                    x: epoch_ms(&d.date),
-                    y: pick(d).get(name).copied().unwrap_or(0) as f64,
-                })
-            })
-            .collect()
+            .flat_map(|name| shown.iter().map(move |d| ChartPoint { series: name.clone(), x: epoch_ms(&d.date), y: value(d, name) as f64 }))
+            .collect();
+        if !rest.is_empty() {
+            points.extend(shown.iter().map(|d| ChartPoint {
+                series: OTHER.to_string(),
+                x: epoch_ms(&d.date),
+                y: rest.iter().map(|n| value(d, n)).sum::<u64>() as f64,
+            }));
+        }
+        points
     };
     charts.insert("byDriver", by(|d| &d.by_driver, false));
     charts.insert("byOs", by(|d| &d.by_os, false));
@@ -194,11 +223,19 @@ const KPI_DAYS: u32 = 35;
 /// What `ledger.dashboard` takes: the report's options (`lastDays` is the charts' range),
 /// the days the report itself keeps (`reportDays`, every day when `None`), and the day in
 /// progress (`today`, the nodes' clock; the core never reads one).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct DashboardOptions {
     pub report: ReportOptions,
     pub report_days: Option<u32>,
     pub today: Option<NaiveDate>,
+    /// Series a breakdown chart draws besides `other` (`chartSeries`).
+    pub chart_series: u32,
+}
+
+impl Default for DashboardOptions {
+    fn default() -> Self {
+        DashboardOptions { report: ReportOptions::default(), report_days: None, today: None, chart_series: DEFAULT_CHART_SERIES }
+    }
 }
 
 /// `ledger.dashboard({activeWindowDays, asOf, lastDays, reportDays, today})`: the charts over
@@ -206,14 +243,14 @@ pub struct DashboardOptions {
 /// day when absent). `today` marks the day in progress. The ledger reads only the rows of the
 /// range these need.
 pub fn for_ledger(ledger: &Ledger, options: DashboardOptions) -> Result<ReportWithDashboard> {
-    let DashboardOptions { report: mut report_options, report_days, today } = options;
+    let DashboardOptions { report: mut report_options, report_days, today, chart_series } = options;
     let last_days = report_options.last_days;
     report_options.last_days = match (report_days, last_days) {
         (Some(r), Some(l)) => Some(r.max(l).max(KPI_DAYS)),
         _ => None,
     };
     let mut report = ledger.report(report_options)?;
-    let Dashboard { kpis, charts } = dashboard(&report, last_days, today);
+    let Dashboard { kpis, charts } = dashboard(&report, last_days, today, chart_series);
     if let Some(r) = report_days {
         let extra = report.days.len().saturating_sub(r as usize);
         report.days.drain(..extra);
@@ -268,7 +305,7 @@ mod tests {
 
     #[test]
     fn kpis_compare_with_a_week_ago_and_rate_the_weekly_growth() {
-        let d = dashboard(&report(), None, None);
+        let d = dashboard(&report(), None, None, DEFAULT_CHART_SERIES);
         // 01-19: a (last 01-18) and c (01-14) active; b lapsed. A week before, 01-12: a, b.
         assert_eq!(d.kpis.date.as_deref(), Some("2026-01-19"));
         assert_eq!((d.kpis.active, d.kpis.active_week_ago, d.kpis.active_change), (2, Some(2), Some(0)));
@@ -280,7 +317,7 @@ mod tests {
 
     #[test]
     fn charts_cover_the_window_with_removed_below_zero() {
-        let d = dashboard(&report(), Some(3), None);
+        let d = dashboard(&report(), Some(3), None, DEFAULT_CHART_SERIES);
         let changes = &d.charts["changes"];
         let removed: Vec<f64> = changes.iter().filter(|p| p.series == "removed").map(|p| p.y).collect();
         assert_eq!(removed, [0.0, 0.0, -1.0]); // 01-17, 01-18, 01-19
@@ -298,7 +335,7 @@ mod tests {
         let (d17, d18, d19) = (1_768_608_000_000, 1_768_694_400_000, 1_768_780_800_000);
         // 01-19 is today and nobody has pinged yet (a's last ping was 01-18). a, b and c
         // are active on 01-17 and 01-18; b lapses on 01-19. Only a pings on 01-17 and 01-18.
-        let d = dashboard(&report(), Some(3), NaiveDate::from_ymd_opt(2026, 1, 19));
+        let d = dashboard(&report(), Some(3), NaiveDate::from_ymd_opt(2026, 1, 19), DEFAULT_CHART_SERIES);
         assert_eq!(
             series(&d),
             [
@@ -312,7 +349,7 @@ mod tests {
         );
         // A report that ends before today (or no today given) has no day in progress.
         for today in [NaiveDate::from_ymd_opt(2026, 1, 20), None] {
-            let d = dashboard(&report(), Some(3), today);
+            let d = dashboard(&report(), Some(3), today, DEFAULT_CHART_SERIES);
             assert_eq!(series(&d).last(), Some(&("pinged".into(), d19, 0.0)));
             assert!(d.charts["active"].iter().all(|p| p.series != PINGED_SO_FAR));
         }
@@ -326,7 +363,7 @@ mod tests {
         }
         pings.push(json!({"instanceId": "no-version", "receivedAt": "2026-01-05T12:00:00Z"}));
         let report = aggregate(&pings[..], options(json!({"asOf": "2026-01-05"}))).unwrap();
-        let d = dashboard(&report, None, None);
+        let d = dashboard(&report, None, None, DEFAULT_CHART_SERIES);
         let order: Vec<&str> = d.charts["byVersion"].iter().map(|p| p.series.as_str()).collect();
         // By hand: 1.4 < 1.15 < 2.4 < 2.10 < 2.35, then `unknown` (no version, and one that
         // is not major.minor) after every release; text order would give 1.15, 1.4, 2.10, ….
@@ -343,6 +380,31 @@ mod tests {
         listed.sort_unstable();
         assert_eq!(keys, listed, "serde_json's map is sorted, so compare sorted");
         assert!(rows.windows(2).all(|w| w[0].date > w[1].date));
+    }
+
+    #[test]
+    fn a_breakdown_draws_its_largest_values_and_sums_the_rest_as_other() {
+        // Ten drivers: driver-k has k + 1 installs on 01-06, driver-0 one more (since 01-05).
+        let mut pings = Vec::new();
+        for k in 0..10u32 {
+            for n in 0..=k {
+                pings.push(json!({"instanceId": format!("{k}-{n}"), "receivedAt": "2026-01-06T12:00:00Z", "platform": {"config": {"driver": format!("driver-{k}")}}}));
+            }
+        }
+        pings.push(json!({"instanceId": "early", "receivedAt": "2026-01-05T12:00:00Z", "platform": {"config": {"driver": "driver-0"}}}));
+        let report = aggregate(&pings[..], options(json!({"asOf": "2026-01-06"}))).unwrap();
+        let of = |d: &Dashboard| d.charts["byDriver"].iter().map(|p| (p.series.clone(), p.y)).collect::<Vec<_>>();
+        let d = dashboard(&report, None, None, 8);
+        let series: std::collections::BTreeSet<String> = d.charts["byDriver"].iter().map(|p| p.series.clone()).collect();
+        // The eight largest on the last day are driver-2 … driver-9 (3 to 10); driver-0
+        // (1 + early) and driver-1 (2) sum to other: 1 on 01-05 (early), 4 on 01-06.
+        assert_eq!(series.len(), 9);
+        assert!(!series.contains("driver-0") && !series.contains("driver-1"));
+        let other: Vec<f64> = of(&d).into_iter().filter(|(s, _)| s == OTHER).map(|(_, y)| y).collect();
+        assert_eq!(other, [1.0, 4.0]);
+        assert_eq!(d.charts["byDriver"].last().map(|p| p.series.as_str()), Some(OTHER), "other is drawn last");
+        // With room for every value, nothing is grouped.
+        assert_eq!(dashboard(&report, None, None, 10).charts["byDriver"].len(), 20);
     }
 
     #[test]

@@ -21,7 +21,11 @@ use super::ping::{self, PingRef, Read};
 use crate::dates::{day_number, day_of, format_day};
 use crate::error::{Error, Result};
 
+mod names;
 mod saved;
+
+pub use names::{Bounds, Overflow, DEFAULT_COUNT_KEYS, DEFAULT_VALUES_PER_DIMENSION, MAX_COUNT_KEYS, MAX_VALUES_PER_DIMENSION, OTHER};
+use names::Names;
 
 pub const DEFAULT_ACTIVE_WINDOW_DAYS: u32 = 7;
 pub const MAX_ACTIVE_WINDOW_DAYS: u32 = 366;
@@ -31,54 +35,7 @@ pub const MAX_REPORT_DAYS: i64 = 36_600;
 /// Rejections kept for the report; beyond this only the count grows.
 const MAX_REJECTIONS_KEPT: usize = 1000;
 
-/// Names seen by the ledger, each stored once.
-#[derive(Debug, Clone, Default)]
-struct Names {
-    ids: FxHashMap<Box<str>, u32>,
-    names: Vec<Box<str>>,
-    /// The name last seen at each place of a ping (its four dimensions, then its counts in
-    /// order): pings of a log mostly repeat the names of the one before, and one
-    /// comparison is cheaper than hashing.
-    recent: Vec<u32>,
-}
-
-/// Places of a ping whose last name is remembered (pings have about twenty).
-const RECENT_NAMES: usize = 64;
-
-impl Names {
-    /// The id of the name at place `at` of a ping.
-    fn id_at(&mut self, at: usize, name: &str) -> u32 {
-        if let Some(&id) = self.recent.get(at) {
-            if ping::same(self.names[id as usize].as_bytes(), name.as_bytes()) {
-                return id;
-            }
-        }
-        let id = self.id(name);
-        if at < RECENT_NAMES {
-            if at >= self.recent.len() {
-                self.recent.resize(at + 1, id);
-            }
-            self.recent[at] = id;
-        }
-        id
-    }
-
-    fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.ids.get(name) {
-            return id;
-        }
-        let id = self.names.len() as u32;
-        self.names.push(name.into());
-        self.ids.insert(name.into(), id);
-        id
-    }
-
-    fn name(&self, id: u32) -> &str {
-        &self.names[id as usize]
-    }
-}
-
-
+/// An install's days with a ping, in date order (days since the common era).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Install {
     pub days: Vec<(i32, DayPing)>,
@@ -91,7 +48,7 @@ impl Install {
     }
 }
 
-
+/// A batch larger than this share of the stored pings (and at least `BULK_MIN` pings) stops
 /// the day tables being kept ping by ping; the next report builds them in one sweep.
 const BULK_SHARE: u64 = 8;
 const BULK_MIN: u64 = 1000;
@@ -156,6 +113,18 @@ pub struct Report {
     pub rejected: Vec<Rejection>,
     pub rejected_total: u64,
     pub active_window_days: u32,
+    /// Pings whose value of a dimension, or count key, was counted under `other` because
+    /// that dimension (or the count keys) already held as many distinct names as it keeps.
+    pub overflow: Overflow,
+}
+
+/// How a ledger is kept: the active window its day tables are for, and the bounds on the
+/// names it keeps.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LedgerOptions {
+    /// `None`: the default window for a new ledger, the saved one for a checkpoint.
+    pub active_window_days: Option<u32>,
+    pub bounds: Bounds,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -213,6 +182,16 @@ impl Ledger {
             self.window = window;
             *self.tables.get_mut() = None;
         }
+    }
+
+    /// How many distinct values per dimension, and count keys, it keeps from here on; the
+    /// surplus is counted under `other`.
+    pub fn set_bounds(&mut self, bounds: Bounds) {
+        self.names.bounds = bounds;
+    }
+
+    pub fn bounds(&self) -> Bounds {
+        self.names.bounds
     }
 
     /// What ingests and reports touched since the last call: tests assert that a ping's
@@ -275,8 +254,13 @@ impl Ledger {
         let at = p.received_at.timestamp_millis();
         let day = day_number(p.received_at.date_naive());
         let names = &mut self.names;
-        let dims = Dimension::ALL.map(|d| names.id_at(d.index(), p.dimension(d)));
-        let counts: Box<[(u32, u64)]> = p.counts.iter().enumerate().map(|(i, (k, v))| (names.id_at(4 + i, k), *v)).collect();
+        let dims = Dimension::ALL.map(|d| names.value_id(d.index(), d, p.dimension(d)));
+        let folded = names.overflow.counts;
+        let mut counts: Vec<(u32, u64)> = p.counts.iter().enumerate().map(|(i, (k, v))| (names.count_id(Dimension::COUNT + i, k), *v)).collect();
+        if names.overflow.counts > folded + 1 {
+            names.merge_other(&mut counts);
+        }
+        let counts: Box<[(u32, u64)]> = counts.into_boxed_slice();
         let entry = DayPing { at, dims, counts };
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
@@ -362,6 +346,7 @@ impl Ledger {
             rejected: self.rejected.clone(),
             rejected_total: self.rejected_total,
             active_window_days: options.active_window_days,
+            overflow: self.names.overflow,
         })
     }
 
@@ -387,6 +372,9 @@ impl Ledger {
             self.last_day = Some(self.last_day.map_or(*last, |d| d.max(*last)));
         }
         self.stored += install.days.len() as u64;
+        for (_, p) in &install.days {
+            self.names.mark(&p.dims, &p.counts);
+        }
         *self.tables.get_mut() = None;
         self.instances.insert(id, install);
         Ok(())
@@ -448,14 +436,14 @@ impl Ledger {
     fn day(&self, t: &Tables, day: i32) -> Day {
         let zero = Row::default();
         let row = t.row_at(day).unwrap_or(&zero);
-        let names = self.names.names.len();
+        let names = self.names.len();
         let name = |id: usize| self.names.name(id as u32).to_string();
         let named_counts = |d: Dimension| -> BTreeMap<String, u64> {
             let kind = d.index();
             (0..names).filter(|&id| t.dim_first(kind, id) <= day).map(|id| (name(id), get(&row.dims[kind], id).max(0) as u64)).collect()
         };
         let total = |key: &str| {
-            self.names.ids.get(key).map(|&k| k as usize).filter(|&k| t.total_first(k) <= day).map_or(0.0, |k| get(&row.totals, k) as f64)
+            self.names.lookup(key).map(|k| k as usize).filter(|&k| t.total_first(k) <= day).map_or(0.0, |k| get(&row.totals, k) as f64)
         };
         Day {
             date: format_day(day_of(day)),

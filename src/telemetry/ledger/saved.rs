@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use super::{Install, Ledger, MAX_ACTIVE_WINDOW_DAYS};
+use super::{Install, Ledger, LedgerOptions, Overflow, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS};
 use crate::dates::{day_number, day_of, day_start_ms, format_day, MS_PER_DAY};
 use crate::error::{Error, Result};
 use crate::telemetry::checkpoint;
@@ -27,6 +27,33 @@ fn pings_written(days: &[(i32, DayPing)]) -> impl Serialize + '_ {
 }
 
 impl Ledger {
+    /// `new InstallationLedger(saved, options)`: an empty ledger, or one restored from
+    /// `to_json`'s output, kept as `options` say.
+    pub fn open(saved: Option<&Value>, options: LedgerOptions) -> Result<Ledger> {
+        let window = options.active_window_days.unwrap_or(DEFAULT_ACTIVE_WINDOW_DAYS);
+        let mut ledger = match saved {
+            None => Ledger::with_window(window),
+            Some(state) => {
+                let mut ledger = Ledger::from_json(state)?;
+                ledger.set_active_window_days(window);
+                ledger
+            }
+        };
+        ledger.set_bounds(options.bounds);
+        Ok(ledger)
+    }
+
+    /// `InstallationLedger.fromCheckpoint(bytes, options)`: the checkpoint's window unless
+    /// `options` set one.
+    pub fn open_checkpoint(bytes: &[u8], options: LedgerOptions) -> Result<Ledger> {
+        let mut ledger = Ledger::from_checkpoint(bytes)?;
+        if let Some(window) = options.active_window_days {
+            ledger.set_active_window_days(window);
+        }
+        ledger.set_bounds(options.bounds);
+        Ok(ledger)
+    }
+
     /// The saved form: plain JSON, sorted, with names spelt out. Only an earlier version's
     /// context store holds it now (the checkpoint replaced it), so it is built and read by
     /// hand: serde's derived code for it was a tenth of the shipped .wasm.
@@ -55,6 +82,7 @@ impl Ledger {
             "offered": self.offered,
             "rejectedTotal": self.rejected_total,
             "rejected": rejected,
+            "overflow": self.names.overflow.as_array().to_vec(),
         })
     }
 
@@ -88,6 +116,18 @@ impl Ledger {
                 reason: text(r.get("reason"), &at("reason"))?,
             });
         }
+        // Saved before names were bounded: nothing overflowed.
+        let overflow = match value.get("overflow") {
+            None => [0; 5],
+            Some(v) => {
+                let list = v.as_array().filter(|a| a.len() == 5).ok_or_else(|| shape("overflow", "five whole numbers ≥ 0"))?;
+                let mut out = [0; 5];
+                for (slot, n) in out.iter_mut().zip(list) {
+                    *slot = whole(Some(n), "overflow")?;
+                }
+                out
+            }
+        };
         let mut ledger = Ledger {
             accepted: whole(value.get("accepted"), "accepted")?,
             duplicates: whole(value.get("duplicates"), "duplicates")?,
@@ -124,6 +164,7 @@ impl Ledger {
             }
             ledger.adopt(id.as_str().into(), install)?;
         }
+        ledger.names.overflow = Overflow::from_array(overflow);
         Ok(ledger)
     }
 }
@@ -137,7 +178,7 @@ impl Ledger {
         ids.sort_unstable();
         checkpoint::encode(&checkpoint::CheckpointRef {
             window: self.window,
-            names: &self.names.names,
+            names: self.names.all(),
             installs: checkpoint::Seq(|| ids.iter().map(|id| (*id, pings_written(&self.instances[*id].days)))),
             accepted: self.accepted,
             duplicates: self.duplicates,
@@ -146,6 +187,7 @@ impl Ledger {
             rejected: &self.rejected,
             log: self.log,
             source_key: self.source_key.as_deref(),
+            overflow: self.names.overflow.as_array(),
         })
     }
 
@@ -158,7 +200,7 @@ impl Ledger {
         }
         let mut ledger = Ledger::with_window(saved.window);
         for name in &saved.names {
-            if FORBIDDEN_KEYS.contains(&name.as_str()) || ledger.names.ids.contains_key(name.as_str()) {
+            if FORBIDDEN_KEYS.contains(&name.as_str()) || ledger.names.lookup(name).is_some() {
                 return Err(Error::new("checkpoint.names", format!("holds a reserved or repeated name {name:?}")));
             }
             ledger.names.id(name);
@@ -200,6 +242,7 @@ impl Ledger {
         ledger.rejected = saved.rejected;
         ledger.log = saved.log;
         ledger.source_key = saved.source_key;
+        ledger.names.overflow = Overflow::from_array(saved.overflow);
         Ok(ledger)
     }
 }
