@@ -36,7 +36,15 @@ node bench/postgres.js --smoke
 step "the dashboard in Chromium (screenshots in test-results/screenshots)"
 $MOCHA 'tests/browser/**/*_spec.js'
 
-step "the tests left the checkout as it was"
+step "the tests left the checkout as it was, and wrote no secret into it"
+# A secret (the IP hash's salt) belongs to one user directory: the start command's is in
+# .run/ (git-ignored), the tests' in temporary directories. One anywhere else in the
+# checkout would be shared by every copy of it.
+secrets=$(find . \( -path ./node_modules -o -path ./.run -o -path ./target \) -prune -o -name '.ping-ip-salt' -print)
+if [ -n "$secrets" ]; then
+  echo "a secret is in the checkout: $secrets" >&2
+  exit 1
+fi
 after=$(checkout_state)
 if [ "$before" != "$after" ]; then
   echo "the tests changed files in the repository:" >&2
