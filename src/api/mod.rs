@@ -2,3 +2,4 @@
 //! naming the field that was wrong.
 
 pub mod installations;
+pub mod query;
