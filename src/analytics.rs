@@ -3,7 +3,9 @@
 //! series, one overview row per headline metric, and cohort retention over a ledger's
 //! installs (`retention`).
 
+pub mod conversions;
 pub mod retention;
+pub mod uptake;
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::ledger::{Day, Ledger, Report, ReportOptions, OTHER};
+use super::model::release;
 use crate::analytics::{self, AccountingWeek, WeekPoint};
 use crate::dates;
 use crate::error::Result;
@@ -181,8 +182,7 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
 /// Where a `major.minor` version sorts: by its numbers, then anything that is not one
 /// (`unknown`) after every release, by its text.
 fn version_order(name: &str) -> (bool, u64, u64, &str) {
-    let numbers = name.split_once('.').and_then(|(major, minor)| Some((major.parse::<u64>().ok()?, minor.parse::<u64>().ok()?)));
-    match numbers {
+    match release(name) {
         Some((major, minor)) => (false, major, minor, name),
         None => (true, 0, 0, name),
     }

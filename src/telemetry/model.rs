@@ -141,3 +141,10 @@ impl BatchOutcome {
         }
     }
 }
+
+/// The release a `major.minor` version names, as numbers that order releases (1.4 < 1.15 <
+/// 2.4 < 2.10); `None` for what is not one (`unknown`, `other`).
+pub fn release(version: &str) -> Option<(u64, u64)> {
+    let (major, minor) = version.split_once('.')?;
+    Some((major.parse().ok()?, minor.parse().ok()?))
+}

@@ -355,6 +355,11 @@ impl Ledger {
         self.last_day.map(day_of)
     }
 
+    /// The name a stored ping's id stands for.
+    pub fn name(&self, id: u32) -> &str {
+        self.names.name(id)
+    }
+
     /// Every install's stored pings, each in date order (for analyses over installs).
     pub(crate) fn installs(&self) -> impl Iterator<Item = &Install> {
         self.instances.values()
