@@ -48,7 +48,7 @@ fn flatten_into(prefix: &str, map: &Map<String, Value>, depth: usize, out: &mut 
             return Err(Error::new(format!("metrics.{name}"), "is a reserved name and cannot be a metric"));
         }
         if name.chars().count() > MAX_KEY_LENGTH {
-            return Err(Error::new(format!("metrics.{}", crate::dates::shorten(&name)), format!("is longer than {MAX_KEY_LENGTH} characters")));
+            return Err(Error::new(format!("metrics.{}", crate::error::clip(&name, crate::error::Clip::TEXT)), format!("is longer than {MAX_KEY_LENGTH} characters")));
         }
         match value {
             Value::Object(inner) => {
@@ -294,7 +294,7 @@ impl History {
     pub fn metric(&self, metric: &str, options: &ReportOptions) -> Result<MetricHistory> {
         let series = self.series(metric, options.as_of);
         if series.is_empty() {
-            return Err(Error::new("metric", format!("{:?} is not in the history", crate::dates::shorten(metric))));
+            return Err(Error::new("metric", format!("{:?} is not in the history", crate::error::clip(metric, crate::error::Clip::TEXT))));
         }
         let week_on_week = self.weekly(&series, options.aggregate(metric), options);
         let value_chart = series.iter().map(|(d, v)| ChartPoint { series: metric.to_string(), x: epoch_ms(*d), y: *v }).collect();

@@ -35,7 +35,7 @@ impl Aggregate {
 
 fn describe(value: &Value) -> String {
     match value {
-        Value::String(s) => format!("{:?}", dates::shorten(s)),
+        Value::String(s) => format!("{:?}", crate::error::clip(s, crate::error::Clip::TEXT)),
         other => input::kind(other).to_string(),
     }
 }
