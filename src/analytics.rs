@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::chart::WeekPoint;
 use crate::dates::{format_day, IsoWeek};
 use crate::error::{Error, Result};
 use crate::growth;
@@ -33,14 +34,6 @@ pub struct AccountingWeek {
     pub active: u64,
     /// The report ends before the week does.
     pub partial: bool,
-}
-
-/// One bar or point of the growth accounting chart: x is the ISO week (a category axis).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct WeekPoint {
-    pub series: &'static str,
-    pub x: String,
-    pub y: f64,
 }
 
 /// The growth accounting chart of the last `last` complete weeks: new and resurrected above

@@ -3,6 +3,7 @@
 //! of them reads the clock: time always comes in as an argument.
 
 pub mod analytics;
+pub mod chart;
 pub mod dates;
 pub mod defaults;
 pub mod demo;

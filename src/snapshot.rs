@@ -8,11 +8,11 @@ use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::chart::ChartPoint;
 use crate::dates::{epoch_ms, format_day};
 use crate::error::{Error, Result};
 use crate::input;
 use crate::rating::Rating;
-use crate::telemetry::dashboard::ChartPoint;
 use crate::weekly::{self, Aggregate, Options, Point, WeekOnWeek};
 
 const STATE_FORMAT: &str = "product-growth/snapshot-history@1";

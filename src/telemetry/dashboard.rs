@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::ledger::{Day, Ledger, Report, ReportOptions};
+use crate::chart::ChartPoint;
 use crate::dates;
 use crate::error::Result;
 use crate::input;
@@ -31,13 +32,6 @@ pub struct Kpis {
     pub hosted: f64,
     pub remote: f64,
     pub installations: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChartPoint {
-    pub series: String,
-    pub x: i64,
-    pub y: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
