@@ -11,7 +11,7 @@ use crate::chart::WeekPoint;
 use crate::dates::{format_day, IsoWeek};
 use crate::error::{Error, Result};
 use crate::growth;
-use crate::input;
+use crate::api::input;
 use crate::rating::Rating;
 use crate::telemetry::ledger::Day;
 use crate::weekly::{self, Aggregate, Options, Point, Week};

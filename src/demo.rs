@@ -12,7 +12,7 @@ use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{json, Map, Value};
 
 use crate::error::{Error, Result};
-use crate::input;
+use crate::api::input;
 
 /// splitmix64: small, fast and good enough for demo data; no dependency needed.
 pub struct Rng(u64);

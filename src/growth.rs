@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::input;
+use crate::api::input;
 use crate::rating::Rating;
 
 /// A year is 52 weeks and a month a twelfth of it, as the product team reckons.

@@ -3,13 +3,13 @@
 //! of them reads the clock: time always comes in as an argument.
 
 pub mod analytics;
+pub mod api;
 pub mod chart;
 pub mod dates;
 pub mod defaults;
 pub mod demo;
 pub mod error;
 pub mod growth;
-pub mod input;
 pub mod rating;
 pub mod snapshot;
 pub mod telemetry;

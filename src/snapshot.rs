@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::chart::ChartPoint;
 use crate::dates::{epoch_ms, format_day};
 use crate::error::{Error, Result};
-use crate::input;
+use crate::api::input;
 use crate::rating::Rating;
 use crate::weekly::{self, Aggregate, Options, Point, WeekOnWeek};
 

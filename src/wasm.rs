@@ -10,7 +10,8 @@ use wasm_bindgen::JsCast;
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
-use crate::{analytics, growth, input, weekly, Error};
+use crate::api::input;
+use crate::{analytics, growth, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
 

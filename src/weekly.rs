@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::dates::{self, format_day, IsoWeek};
 use crate::error::{Error, Result};
-use crate::input;
+use crate::api::input;
 use crate::rating::Rating;
 
 /// How a week's value comes from its days.

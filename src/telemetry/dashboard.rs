@@ -12,7 +12,7 @@ use super::ledger::{Day, Ledger, Report, ReportOptions};
 use crate::chart::ChartPoint;
 use crate::dates;
 use crate::error::Result;
-use crate::input;
+use crate::api::input;
 use crate::rating::Rating;
 use crate::weekly::{self, Aggregate, Options, Point};
 

@@ -24,7 +24,7 @@ use super::ping::{self, PingRef, Read, FORBIDDEN_KEYS};
 use super::row;
 use crate::dates::format_day;
 use crate::error::{Error, Result};
-use crate::input;
+use crate::api::input;
 
 pub const DEFAULT_ACTIVE_WINDOW_DAYS: u32 = 7;
 const MAX_ACTIVE_WINDOW_DAYS: u32 = 366;
