@@ -338,10 +338,10 @@ pub fn overview_row_json(metric: &str, points: &Value, options: Option<&Value>) 
     if metric.is_empty() {
         return Err(Error::new("metric", "must be a non-empty name"));
     }
-    let points = weekly::parse_points(points)?;
+    let points = crate::api::weekly::points_of(points)?;
     let map = input::options("options", options)?;
     let get = |k: &str| map.and_then(|m| m.get(k)).filter(|v| !v.is_null());
-    let aggregate = Aggregate::parse("aggregate", get("aggregate"))?;
+    let aggregate = crate::api::weekly::aggregate("aggregate", get("aggregate"))?;
     let as_of = get("asOf").map(|v| input::day("asOf", v)).transpose()?;
     let target = match get("target") {
         None => None,
@@ -371,10 +371,10 @@ fn alert_options_json(map: Option<&serde_json::Map<String, Value>>) -> Result<Al
 
 /// `growthAlerts(metric, points, {aggregate, asOf, floor, k, everyWeek})`.
 pub fn alerts_json(metric: &str, points: &Value, options: Option<&Value>) -> Result<Vec<Alert>> {
-    let points = weekly::parse_points(points)?;
+    let points = crate::api::weekly::points_of(points)?;
     let map = input::options("options", options)?;
     let get = |k: &str| map.and_then(|m| m.get(k)).filter(|v| !v.is_null());
-    let aggregate = Aggregate::parse("aggregate", get("aggregate"))?;
+    let aggregate = crate::api::weekly::aggregate("aggregate", get("aggregate"))?;
     let as_of = get("asOf").map(|v| input::day("asOf", v)).transpose()?;
     let weeks = weekly::week_on_week(points, Options { aggregate, as_of, average_weeks: None });
     Ok(alerts(metric, &weeks.weeks, alert_options_json(map)?))

@@ -10,7 +10,9 @@ use wasm_bindgen::JsCast;
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
+use crate::api::growth::{PlanInput, ProjectionInput, RatesInput, RequiredRateInput, TableInput, WeeksToTargetInput};
 use crate::api::input;
+use crate::api::weekly::WeekOnWeekInput;
 use crate::{analytics, growth, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
@@ -26,6 +28,11 @@ fn js_error(err: Error) -> JsValue {
 fn from_js(field: &str, value: JsValue) -> Result<Value, JsValue> {
     serde_wasm_bindgen::from_value(value)
         .map_err(|e| js_error(Error::new(field, format!("cannot be read: {e}"))))
+}
+
+/// An export's argument read into its typed input (`api`): the error names the field.
+fn read<T>(field: &str, value: JsValue, parse: impl FnOnce(&Value) -> crate::error::Result<T>) -> Result<T, JsValue> {
+    parse(&from_js(field, value)?).map_err(js_error)
 }
 
 /// Big results (reports, charts) cross as JSON text: one `JSON.parse` in V8 is several times
@@ -52,46 +59,46 @@ pub fn defaults() -> Result<JsValue, JsValue> {
 
 #[wasm_bindgen(js_name = projectGrowth)]
 pub fn project_growth(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::project(&input).map_err(js_error)?)
+    let input = read("input", input, ProjectionInput::parse)?;
+    to_js(&growth::project(input.start, input.weekly_rate, input.weeks).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = equivalentRates)]
 pub fn equivalent_rates(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::equivalent_rates(&input).map_err(js_error)?)
+    let input = read("input", input, RatesInput::parse)?;
+    to_js(&growth::equivalent_rates(input.weekly_rate))
 }
 
 #[wasm_bindgen(js_name = requiredWeeklyRate)]
 pub fn required_weekly_rate(input: JsValue) -> Result<f64, JsValue> {
-    let input = from_js("input", input)?;
-    growth::required_weekly_rate(&input).map_err(js_error)
+    let input = read("input", input, RequiredRateInput::parse)?;
+    growth::required_weekly_rate(input.start, input.target, input.weeks).map_err(js_error)
 }
 
 #[wasm_bindgen(js_name = weeksToTarget)]
 pub fn weeks_to_target(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
+    let input = read("input", input, WeeksToTargetInput::parse)?;
     // Through the serializer so "never" is `null`, not `undefined`.
-    to_js(&growth::weeks_to_target(&input).map_err(js_error)?)
+    to_js(&growth::weeks_to_target(input.start, input.target, input.weekly_rate))
 }
 
 #[wasm_bindgen(js_name = planTarget)]
 pub fn plan_target(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::plan_target(&input).map_err(js_error)?)
+    let input = read("input", input, PlanInput::parse)?;
+    to_js(&growth::plan_target(input.start, input.target, input.weeks, input.weekly_rate).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = growthTable)]
 pub fn growth_table(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::growth_table(&input).map_err(js_error)?)
+    let input = read("input", input, TableInput::parse)?;
+    to_js(&growth::growth_table(input.start, input.weeks, &input.weekly_rates, input.rates_key).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = weekOnWeek)]
 pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let points = from_js("points", points)?;
-    let options = from_js("options", options)?;
-    to_js(&weekly::week_on_week_json(&points, Some(&options)).map_err(js_error)?)
+    let (points, options) = (from_js("points", points)?, from_js("options", options)?);
+    let input = WeekOnWeekInput::parse(&points, &options).map_err(js_error)?;
+    to_js(&weekly::week_on_week(input.points, input.options))
 }
 
 /// `overviewRow(metric, points, {aggregate, asOf, target: {value, date}, floor, k})`: the

@@ -6,6 +6,7 @@
 //!   PROPTEST_CASES=20000 cargo test --release --test properties
 
 use chrono::NaiveDate;
+use product_growth::api::weekly::WeekOnWeekInput;
 use product_growth::demo::{self, DemoOptions};
 use product_growth::snapshot::{self, History};
 use product_growth::telemetry::ledger::{aggregate, Ledger, ReportOptions};
@@ -87,7 +88,8 @@ proptest! {
         let pts: Vec<Value> = points.iter().map(|(d, v)| json!({"date": day(*d), "value": v})).collect();
         let mut options = json!({"aggregate": if sum { "sum" } else { "last" }});
         if let Some(a) = as_of { options["asOf"] = json!(day(a)); }
-        let r = weekly::week_on_week_json(&Value::Array(pts), Some(&options)).unwrap();
+        let input = WeekOnWeekInput::parse(&Value::Array(pts), &options).unwrap();
+        let r = weekly::week_on_week(input.points, input.options);
         for w in &r.weeks {
             prop_assert!(w.growth.is_none_or(f64::is_finite));
             prop_assert!(w.previous != Some(0.0) || w.growth.is_none());

@@ -3,4 +3,6 @@
 //! that names the field. Below this module no code walks a `Value`; `wasm.rs` converts, calls
 //! one parser here and one core function, and converts back.
 
+pub mod growth;
 pub mod input;
+pub mod weekly;
