@@ -10,10 +10,11 @@ use wasm_bindgen::JsCast;
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::snapshot::{self, History};
+use crate::api::analytics::{AlertsInput, OverviewInput};
 use crate::api::growth::{PlanInput, ProjectionInput, RatesInput, RequiredRateInput, TableInput, WeeksToTargetInput};
 use crate::api::input;
 use crate::api::weekly::WeekOnWeekInput;
-use crate::{analytics, growth, weekly, Error};
+use crate::{analytics, api, growth, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
 
@@ -106,25 +107,25 @@ pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValu
 /// 12-week sparkline, target status and this week's alert.
 #[wasm_bindgen(js_name = overviewRow)]
 pub fn overview_row(metric: &str, points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let points = from_js("points", points)?;
-    let options = from_js("options", options)?;
-    to_js(&analytics::overview_row_json(metric, &points, Some(&options)).map_err(js_error)?)
+    let (points, options) = (from_js("points", points)?, from_js("options", options)?);
+    let input = OverviewInput::parse(metric, &points, &options).map_err(js_error)?;
+    to_js(&analytics::overview_row(metric, input.points, input.aggregate, input.as_of, input.target, input.alerts))
 }
 
 /// `growthAccounting(days)`: growth accounting per ISO week from a report's days.
 #[wasm_bindgen(js_name = growthAccounting)]
 pub fn growth_accounting(days: JsValue) -> Result<JsValue, JsValue> {
-    let days = from_js("days", days)?;
-    to_js_text(&analytics::growth_accounting_json(&days).map_err(js_error)?)
+    let days = read("days", days, api::analytics::accounting_days)?;
+    to_js_text(&analytics::by_week(&days))
 }
 
 /// `growthAlerts(metric, points, {aggregate, asOf, floor, k, everyWeek})`: alerts on the
 /// last complete week (or every week), one per week with its reasons.
 #[wasm_bindgen(js_name = growthAlerts)]
 pub fn growth_alerts(metric: &str, points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let points = from_js("points", points)?;
-    let options = from_js("options", options)?;
-    to_js(&analytics::alerts_json(metric, &points, Some(&options)).map_err(js_error)?)
+    let (points, options) = (from_js("points", points)?, from_js("options", options)?);
+    let input = AlertsInput::parse(&points, &options).map_err(js_error)?;
+    to_js(&analytics::growth_alerts(metric, input.points, input.aggregate, input.as_of, input.alerts))
 }
 
 /// Pings cross the boundary as JSON text: V8's `JSON.stringify` and the core's streaming

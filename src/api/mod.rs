@@ -3,6 +3,7 @@
 //! that names the field. Below this module no code walks a `Value`; `wasm.rs` converts, calls
 //! one parser here and one core function, and converts back.
 
+pub mod analytics;
 pub mod growth;
 pub mod input;
 pub mod weekly;
