@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
-use crate::snapshot::{self, History};
+use crate::snapshot::History;
 use crate::api::analytics::{AlertsInput, OverviewInput};
 use crate::api::growth::{PlanInput, ProjectionInput, RatesInput, RequiredRateInput, TableInput, WeeksToTargetInput};
 use crate::api::input;
@@ -254,8 +254,7 @@ pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsVal
 /// The same demo pings as NDJSON text, one per line: quick to make in bulk (benchmarks).
 #[wasm_bindgen(js_name = demoPingsNdjson)]
 pub fn demo_pings_ndjson(options: JsValue) -> Result<String, JsValue> {
-    let options = from_js("options", options)?;
-    Ok(demo::pings_ndjson(demo::DemoOptions::from_json(&options).map_err(js_error)?))
+    Ok(demo::pings_ndjson(read("options", options, api::demo::demo_options)?))
 }
 
 /// Bytes of WebAssembly memory in use. Linear memory only grows, so this is also the peak.
@@ -270,8 +269,7 @@ pub fn memory_bytes() -> f64 {
 /// Realistic demo pings: `{installs, days, start, seed?, flatShare?}`.
 #[wasm_bindgen(js_name = demoPings)]
 pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
-    let options = from_js("options", options)?;
-    to_js(&demo::pings(demo::DemoOptions::from_json(&options).map_err(js_error)?))
+    to_js(&demo::pings(read("options", options, api::demo::demo_options)?))
 }
 
 /// `activeWindowDays` of an options object (7 when absent).
@@ -478,14 +476,8 @@ impl InstallationLedger {
 /// A year of demo snapshots: `{days, start, seed?}` → `[{date, metrics}]`.
 #[wasm_bindgen(js_name = demoSnapshots)]
 pub fn demo_snapshots(options: JsValue) -> Result<JsValue, JsValue> {
-    let options = from_js("options", options)?;
-    let days = input::whole("days", options.get("days"), 1, 20_000).map_err(js_error)?;
-    let start = input::day("start", options.get("start").unwrap_or(&serde_json::Value::Null)).map_err(js_error)?;
-    let seed = match options.get("seed") {
-        Some(v) if !v.is_null() => input::whole("seed", Some(v), 0, u32::MAX).map_err(js_error)? as u64,
-        _ => 1,
-    };
-    to_js(&demo::snapshots(days, start, seed))
+    let options = read("options", options, api::demo::DemoSnapshotsInput::parse)?;
+    to_js(&demo::snapshots(options.days, options.start, options.seed))
 }
 
 /// The history of Cloud meta snapshots: `add({date, metrics})`, `report(options)`,
@@ -502,36 +494,33 @@ impl SnapshotHistory {
         if state.is_null() || state.is_undefined() {
             return Ok(SnapshotHistory { inner: History::new() });
         }
-        let state = from_js("state", state)?;
-        Ok(SnapshotHistory { inner: History::from_json(&state).map_err(js_error)? })
+        Ok(SnapshotHistory { inner: read("state", state, api::snapshot::saved_history)? })
     }
 
     /// Adds one snapshot; returns `{date, metrics (flattened), replaced}`. A bad one throws
     /// an Error naming the key and changes nothing.
     pub fn add(&mut self, snapshot: JsValue) -> Result<JsValue, JsValue> {
-        let snapshot = from_js("snapshot", snapshot)?;
-        to_js(&self.inner.add(&snapshot).map_err(js_error)?)
+        let snapshot = read("snapshot", snapshot, api::snapshot::snapshot)?;
+        to_js(&self.inner.add(snapshot))
     }
 
     /// Adds an array of snapshots, all or none.
     #[wasm_bindgen(js_name = addAll)]
     pub fn add_all(&mut self, snapshots: JsValue) -> Result<f64, JsValue> {
-        let snapshots = from_js("snapshots", snapshots)?;
-        self.inner.add_all(&snapshots).map(|n| n as f64).map_err(js_error)
+        let snapshots = read("snapshots", snapshots, api::snapshot::snapshots)?;
+        Ok(self.inner.add_all(snapshots) as f64)
     }
 
     /// Every metric: `{snapshots, firstDate, lastDate, metrics: [{metric, latest, previous,
     /// change, weeklyGrowth, rating, averageGrowth, …}]}`. Options: `asOf`, `events`, `averageWeeks`.
     pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = snapshot::ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        let options = read("options", options, api::snapshot::history_options)?;
         to_js(&self.inner.report(&options))
     }
 
     /// One metric's history, week on week and chart points.
     pub fn metric(&self, name: &str, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = snapshot::ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        let options = read("options", options, api::snapshot::history_options)?;
         to_js(&self.inner.metric(name, &options).map_err(js_error)?)
     }
 

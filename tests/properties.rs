@@ -6,9 +6,10 @@
 //!   PROPTEST_CASES=20000 cargo test --release --test properties
 
 use chrono::NaiveDate;
+use product_growth::api::snapshot::{flatten, history_options, saved_history, snapshot};
 use product_growth::api::weekly::WeekOnWeekInput;
 use product_growth::demo::{self, DemoOptions};
-use product_growth::snapshot::{self, History};
+use product_growth::snapshot::History;
 use product_growth::telemetry::ledger::{aggregate, Ledger, ReportOptions};
 use product_growth::telemetry::ping;
 use product_growth::weekly;
@@ -75,7 +76,7 @@ proptest! {
 
     #[test]
     fn any_metrics_object_is_flattened_or_refused_by_key(value in json_value()) {
-        match snapshot::flatten(&value) {
+        match flatten(&value) {
             Ok(metrics) => prop_assert!(metrics.values().all(|v| v.is_finite()) && !metrics.is_empty()),
             Err(e) => prop_assert!(e.field.starts_with("metrics"), "{}", e),
         }
@@ -127,11 +128,11 @@ proptest! {
         let mut history = History::new();
         for (d, metrics) in &days {
             let date = (NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(*d)).to_string();
-            history.add(&json!({"date": date, "metrics": metrics})).unwrap();
+            history.add(snapshot(&json!({"date": date, "metrics": metrics})).unwrap());
         }
-        let restored = History::from_json(&serde_json::from_str(&history.to_json().to_string()).unwrap()).unwrap();
+        let restored = saved_history(&serde_json::from_str(&history.to_json().to_string()).unwrap()).unwrap();
         prop_assert_eq!(&restored, &history);
-        let options = snapshot::ReportOptions::from_json(None).unwrap();
+        let options = history_options(&Value::Null).unwrap();
         prop_assert_eq!(restored.report(&options), history.report(&options));
     }
 }

@@ -4,6 +4,8 @@
 //! one parser here and one core function, and converts back.
 
 pub mod analytics;
+pub mod demo;
 pub mod growth;
 pub mod input;
+pub mod snapshot;
 pub mod weekly;
