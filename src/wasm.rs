@@ -7,13 +7,13 @@ use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::telemetry::dashboard;
-use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
-use crate::snapshot::History;
 use crate::api::analytics::{AlertsInput, OverviewInput};
 use crate::api::growth::{PlanInput, ProjectionInput, RatesInput, RequiredRateInput, TableInput, WeeksToTargetInput};
 use crate::api::input;
 use crate::api::weekly::WeekOnWeekInput;
+use crate::snapshot::History;
+use crate::telemetry::dashboard;
+use crate::telemetry::ledger::{self, Ledger, Outcome, ReportOptions};
 use crate::{analytics, api, growth, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
@@ -491,9 +491,6 @@ pub struct SnapshotHistory {
 impl SnapshotHistory {
     #[wasm_bindgen(constructor)]
     pub fn new(state: JsValue) -> Result<SnapshotHistory, JsValue> {
-        if state.is_null() || state.is_undefined() {
-            return Ok(SnapshotHistory { inner: History::new() });
-        }
         Ok(SnapshotHistory { inner: read("state", state, api::snapshot::saved_history)? })
     }
 

@@ -125,9 +125,13 @@ pub fn history_options(value: &Value) -> Result<HistoryOptions> {
     Ok(HistoryOptions { as_of, events, average_weeks })
 }
 
-/// `new SnapshotHistory(saved)`: a `toJSON()` result. The saved values went through
-/// `flatten`; they are checked again rather than trusted as a file.
+/// `new SnapshotHistory(saved)`: a `toJSON()` result, or nothing (null) for a new, empty
+/// history. The saved values went through `flatten`; they are checked again rather than
+/// trusted as a file.
 pub fn saved_history(value: &Value) -> Result<History> {
+    if value.is_null() {
+        return Ok(History::new());
+    }
     if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
         return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
     }
@@ -183,6 +187,7 @@ mod tests {
 
     #[test]
     fn a_saved_history_is_checked_by_name() {
+        assert_eq!(saved_history(&Value::Null).unwrap(), History::new());
         assert_eq!(message(saved_history(&json!({"format": "x"}))), "state.format: must be \"product-growth/snapshot-history@1\"");
         assert!(message(saved_history(&json!({"format": STATE_FORMAT}))).starts_with("state: is not a saved history: "));
         let tampered = json!({"format": STATE_FORMAT, "snapshots": {"2026-03-02": {"a.constructor": 1}}});
