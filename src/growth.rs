@@ -60,8 +60,9 @@ pub fn equivalent_rates(weekly_rate: f64) -> EquivalentRates {
     }
 }
 
-/// `projectGrowth`: value after n weeks = start × (1 + g)^n, and every week on the way.
-pub fn project(start: f64, weekly_rate: f64, weeks: u32) -> Result<Projection> {
+/// (1 + g)^weeks and start × that, refused (as `weeklyRate`) when the end is past the
+/// largest number.
+pub fn compounded(start: f64, weekly_rate: f64, weeks: u32) -> Result<(f64, f64)> {
     let multiple = growth_factor(weekly_rate, weeks as f64);
     let end = start * multiple;
     if !end.is_finite() {
@@ -70,6 +71,12 @@ pub fn project(start: f64, weekly_rate: f64, weeks: u32) -> Result<Projection> {
             format!("compounding {weekly_rate} over {weeks} weeks from {start} exceeds the largest number"),
         ));
     }
+    Ok((multiple, end))
+}
+
+/// `projectGrowth`: value after n weeks = start × (1 + g)^n, and every week on the way.
+pub fn project(start: f64, weekly_rate: f64, weeks: u32) -> Result<Projection> {
+    let (multiple, end) = compounded(start, weekly_rate, weeks)?;
     let points = (0..=weeks)
         .map(|week| ProjectionPoint { week, value: start * growth_factor(weekly_rate, week as f64) })
         .collect();

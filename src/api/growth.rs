@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::input;
 use crate::error::{Error, Result};
-use crate::growth::MAX_WEEKS;
+use crate::growth::{self, MAX_WEEKS};
 
 /// `projectGrowth({start, weeklyRate, weeks})`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -131,14 +131,20 @@ impl PlanInput {
             return Err(Error::new("weeks", "give weeks, weeklyRate or both"));
         }
         let weeks = if has_weeks { Some(input::whole("weeks", field(input, "weeks"), 1, MAX_WEEKS)?) } else { None };
+        if let Some(weeks) = weeks {
+            // A target out of range of these weeks is named before a bad weekly rate, as
+            // planTarget always named it.
+            growth::required_weekly_rate(start, target, weeks)?;
+        }
         let weekly_rate = if has_weekly_rate(input) { Some(weekly_rate(input)?) } else { None };
         Ok(PlanInput { start, target, weeks, weekly_rate })
     }
 }
 
 impl TableInput {
-    /// Checked in the order a row at a time would meet them: the first rate's number, then
-    /// `start`, that rate's range and `weeks`, then each further rate.
+    /// Checked in the order a row at a time meets them, as growthTable always checked them:
+    /// the first rate's number, then `start`, that rate's range, `weeks` and whether it
+    /// compounds to a number, then each further rate the same way.
     pub fn parse(value: &Value) -> Result<TableInput> {
         let map = input::object("input", value)?;
         let (key, scale) = if map.contains_key("weeklyRatesPercent") && !map.contains_key("weeklyRates") {
@@ -162,6 +168,9 @@ impl TableInput {
             let g = input::rate(&name, Some(&Value::from(g)))?;
             if start_and_weeks.is_none() {
                 start_and_weeks = Some((start, input::whole("weeks", field(map, "weeks"), 0, MAX_WEEKS)?));
+            }
+            if let Some((start, weeks)) = start_and_weeks {
+                growth::compounded(start, g, weeks).map_err(|e| Error::new(name.clone(), e.message))?;
             }
             weekly_rates.push(g);
         }
@@ -222,5 +231,10 @@ mod tests {
         assert_eq!(TableInput::parse(&json!({"start": -1, "weeks": 52, "weeklyRates": [-2]})).unwrap_err().field, "start");
         assert_eq!(TableInput::parse(&json!({"start": 1, "weeks": 1.5, "weeklyRates": [-2]})).unwrap_err().field, "weeklyRates[0]");
         assert_eq!(TableInput::parse(&json!({"start": 1, "weeks": 1.5, "weeklyRates": [0.1, "x"]})).unwrap_err().field, "weeks");
+        // A row that overflows is named before the next row's number.
+        let err = TableInput::parse(&json!({"start": 1e300, "weeks": 5000, "weeklyRates": [10, "x"]})).unwrap_err();
+        assert_eq!((err.field.as_str(), err.message.starts_with("compounding 10 over 5000 weeks")), ("weeklyRates[0]", true));
+        // A target out of range is named before a bad weekly rate.
+        assert_eq!(PlanInput::parse(&json!({"start": 1e-308, "target": 1e308, "weeks": 1, "weeklyRate": "bad"})).unwrap_err().field, "target");
     }
 }
