@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
 
-use crate::error::{Error, Result};
+use crate::error::{clip, Clip, Error, Result};
 
 /// Epoch milliseconds are accepted between year 1970 and 9999: anything outside is far more
 /// likely a unit slip (seconds, microseconds) than a real date.
@@ -36,7 +36,7 @@ pub fn parse_instant(field: &str, input: TimeInput<'_>) -> Result<DateTime<Utc>>
                 field,
                 format!(
                     "must be a date (YYYY-MM-DD), an ISO 8601 time or epoch milliseconds, got {:?}",
-                    shorten(text)
+                    clip(text, Clip::TEXT)
                 ),
             )
         }),
@@ -105,17 +105,6 @@ fn parse_text(text: &str) -> Option<DateTime<Utc>> {
         }
     }
     None
-}
-
-/// Keeps error messages short when someone sends a whole document as a date.
-pub fn shorten(text: &str) -> String {
-    const LIMIT: usize = 64;
-    if text.chars().count() <= LIMIT {
-        text.to_string()
-    } else {
-        let head: String = text.chars().take(LIMIT).collect();
-        format!("{head}…")
-    }
 }
 
 /// An ISO week: Monday to Sunday, numbered within its ISO week-year.

@@ -11,9 +11,6 @@
 use chrono::{Datelike, Duration, NaiveDate};
 use serde_json::{json, Map, Value};
 
-use crate::error::{Error, Result};
-use crate::input;
-
 /// splitmix64: small, fast and good enough for demo data; no dependency needed.
 pub struct Rng(u64);
 
@@ -65,37 +62,6 @@ pub struct DemoOptions {
     pub seed: u64,
     /// Share of pings written as flat collector rows.
     pub flat_share: f64,
-}
-
-impl DemoOptions {
-    pub fn from_json(value: &Value) -> Result<DemoOptions> {
-        let map = input::object("options", value)?;
-        let start = match map.get("start") {
-            Some(v) => input::day("start", v)?,
-            None => return Err(Error::new("start", "is required (the first day, YYYY-MM-DD)")),
-        };
-        let seed = match map.get("seed") {
-            None | Some(Value::Null) => 1,
-            Some(v) => input::whole("seed", Some(v), 0, u32::MAX)? as u64,
-        };
-        let flat_share = match map.get("flatShare") {
-            None | Some(Value::Null) => 0.3,
-            Some(v) => {
-                let x = input::finite("flatShare", Some(v))?;
-                if !(0.0..=1.0).contains(&x) {
-                    return Err(Error::new("flatShare", "must be between 0 and 1"));
-                }
-                x
-            }
-        };
-        Ok(DemoOptions {
-            installs: input::whole("installs", map.get("installs"), 0, 100_000)?,
-            days: input::whole("days", map.get("days"), 1, 20_000)?,
-            start,
-            seed,
-            flat_share,
-        })
-    }
 }
 
 struct Install {

@@ -2,10 +2,8 @@
 //! weeks it takes, and the same rate expressed per month and per year.
 
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::input;
 use crate::rating::Rating;
 
 /// A year is 52 weeks and a month a twelfth of it, as the product team reckons.
@@ -51,7 +49,9 @@ fn growth_factor(weekly_rate: f64, weeks: f64) -> f64 {
     (1.0 + weekly_rate).powf(weeks)
 }
 
-fn equivalents(weekly_rate: f64) -> EquivalentRates {
+/// `equivalentRates`: the monthly and yearly rates that compound to the same growth, and the
+/// rating of the weekly rate.
+pub fn equivalent_rates(weekly_rate: f64) -> EquivalentRates {
     EquivalentRates {
         weekly_rate,
         monthly_rate: growth_factor(weekly_rate, WEEKS_PER_MONTH) - 1.0,
@@ -60,34 +60,9 @@ fn equivalents(weekly_rate: f64) -> EquivalentRates {
     }
 }
 
-fn field<'a>(input: &'a Value, name: &str) -> Option<&'a Value> {
-    input.get(name)
-}
-
-/// The weekly rate as a fraction (`weeklyRate: 0.05`) or, as a dashboard form sends it, in
-/// percent (`weeklyRatePercent: 5`).
-fn weekly_rate(input: &Value) -> Result<f64> {
-    match field(input, "weeklyRatePercent") {
-        Some(percent) if field(input, "weeklyRate").is_none() => {
-            let p = input::finite("weeklyRatePercent", Some(percent))?;
-            input::rate("weeklyRatePercent", Some(&Value::from(p / 100.0)))
-                .map_err(|_| Error::new("weeklyRatePercent", format!("must be greater than -100, got {p}")))
-        }
-        _ => input::rate("weeklyRate", field(input, "weeklyRate")),
-    }
-}
-
-fn has_weekly_rate(input: &Value) -> bool {
-    ["weeklyRate", "weeklyRatePercent"].iter().any(|k| !matches!(field(input, k), None | Some(Value::Null)))
-}
-
-/// `projectGrowth({start, weeklyRate, weeks})`: value after n weeks = start × (1 + g)^n.
-pub fn project(input: &Value) -> Result<Projection> {
-    input::object("input", input)?;
-    let start = input::non_negative("start", field(input, "start"))?;
-    let weekly_rate = weekly_rate(input)?;
-    let weeks = input::whole("weeks", field(input, "weeks"), 0, MAX_WEEKS)?;
-
+/// (1 + g)^weeks and start × that, refused (as `weeklyRate`) when the end is past the
+/// largest number.
+pub fn compounded(start: f64, weekly_rate: f64, weeks: u32) -> Result<(f64, f64)> {
     let multiple = growth_factor(weekly_rate, weeks as f64);
     let end = start * multiple;
     if !end.is_finite() {
@@ -96,10 +71,16 @@ pub fn project(input: &Value) -> Result<Projection> {
             format!("compounding {weekly_rate} over {weeks} weeks from {start} exceeds the largest number"),
         ));
     }
+    Ok((multiple, end))
+}
+
+/// `projectGrowth`: value after n weeks = start × (1 + g)^n, and every week on the way.
+pub fn project(start: f64, weekly_rate: f64, weeks: u32) -> Result<Projection> {
+    let (multiple, end) = compounded(start, weekly_rate, weeks)?;
     let points = (0..=weeks)
         .map(|week| ProjectionPoint { week, value: start * growth_factor(weekly_rate, week as f64) })
         .collect();
-    let rates = equivalents(weekly_rate);
+    let rates = equivalent_rates(weekly_rate);
     Ok(Projection {
         start,
         weekly_rate,
@@ -113,20 +94,8 @@ pub fn project(input: &Value) -> Result<Projection> {
     })
 }
 
-/// `equivalentRates({weeklyRate})`: the monthly and yearly rates that compound to the same
-/// growth, and the rating of the weekly rate.
-pub fn equivalent_rates(input: &Value) -> Result<EquivalentRates> {
-    input::object("input", input)?;
-    let weekly_rate = weekly_rate(input)?;
-    Ok(equivalents(weekly_rate))
-}
-
-/// `requiredWeeklyRate({start, target, weeks})`: (target / start)^(1/n) − 1.
-pub fn required_weekly_rate(input: &Value) -> Result<f64> {
-    input::object("input", input)?;
-    let start = input::positive("start", field(input, "start"))?;
-    let target = input::positive("target", field(input, "target"))?;
-    let weeks = input::whole("weeks", field(input, "weeks"), 1, MAX_WEEKS)?;
+/// `requiredWeeklyRate`: (target / start)^(1/n) − 1.
+pub fn required_weekly_rate(start: f64, target: f64, weeks: u32) -> Result<f64> {
     let rate = (target / start).powf(1.0 / weeks as f64) - 1.0;
     if !rate.is_finite() {
         return Err(Error::new("target", format!("{target} from {start} is out of range")));
@@ -147,28 +116,11 @@ pub struct TargetPlan {
     pub weekly_rate: Option<f64>,
 }
 
-/// `planTarget({start, target, weeks?, weeklyRate?})`: both questions of the calculator's
-/// second form in one call; at least one of `weeks` and `weeklyRate` is needed.
-pub fn plan_target(input: &Value) -> Result<TargetPlan> {
-    input::object("input", input)?;
-    let start = input::positive("start", field(input, "start"))?;
-    let target = input::positive("target", field(input, "target"))?;
-    let has_weeks = !matches!(field(input, "weeks"), None | Some(Value::Null));
-    if !has_weeks && !has_weekly_rate(input) {
-        return Err(Error::new("weeks", "give weeks, weeklyRate or both"));
-    }
-    let (weeks, required) = if has_weeks {
-        let weeks = input::whole("weeks", field(input, "weeks"), 1, MAX_WEEKS)?;
-        (Some(weeks), Some(equivalents(required_weekly_rate(input)?)))
-    } else {
-        (None, None)
-    };
-    let (weekly_rate, weeks_to_target) = if has_weekly_rate(input) {
-        let g = weekly_rate(input)?;
-        (Some(g), weeks_to(start, target, g))
-    } else {
-        (None, None)
-    };
+/// `planTarget`: both questions of the calculator's second form in one call, each answered
+/// when its input (`weeks`, a weekly rate) is given.
+pub fn plan_target(start: f64, target: f64, weeks: Option<u32>, weekly_rate: Option<f64>) -> Result<TargetPlan> {
+    let required = weeks.map(|w| required_weekly_rate(start, target, w).map(equivalent_rates)).transpose()?;
+    let weeks_to_target = weekly_rate.and_then(|g| weeks_to(start, target, g));
     Ok(TargetPlan { start, target, required, weeks, weeks_to_target, weekly_rate })
 }
 
@@ -183,33 +135,14 @@ pub struct TableRow {
     pub rating: Rating,
 }
 
-/// `growthTable({start, weeks, weeklyRates | weeklyRatesPercent})`: one projection row per
-/// rate, for the calculator's reference table.
-pub fn growth_table(input: &Value) -> Result<Vec<TableRow>> {
-    let map = input::object("input", input)?;
-    let (key, scale) = if map.contains_key("weeklyRatesPercent") && !map.contains_key("weeklyRates") {
-        ("weeklyRatesPercent", 100.0)
-    } else {
-        ("weeklyRates", 1.0)
-    };
-    let rates = match map.get(key) {
-        Some(Value::Array(items)) if !items.is_empty() && items.len() <= 1000 => items,
-        _ => return Err(Error::new(key, "must be an array of 1 to 1000 rates")),
-    };
-    rates
+/// `growthTable`: one projection row per rate, for the calculator's reference table. A rate
+/// that overflows is named `{rates_field}[i]`, as the caller sent the list.
+pub fn growth_table(start: f64, weeks: u32, weekly_rates: &[f64], rates_field: &str) -> Result<Vec<TableRow>> {
+    weekly_rates
         .iter()
         .enumerate()
-        .map(|(i, rate)| {
-            let name = format!("{key}[{i}]");
-            let g = input::finite(&name, Some(rate))? / scale;
-            let mut one = input.clone();
-            if let Value::Object(m) = &mut one {
-                m.remove("weeklyRatePercent");
-                m.insert("weeklyRate".into(), Value::from(g));
-            }
-            let p = project(&one).map_err(|e| {
-                if e.field == "weeklyRate" { Error::new(name.clone(), e.message) } else { e }
-            })?;
+        .map(|(i, &g)| {
+            let p = project(start, g, weeks).map_err(|e| Error::new(format!("{rates_field}[{i}]"), e.message))?;
             Ok(TableRow {
                 weekly_rate: g,
                 end: p.end,
@@ -222,13 +155,10 @@ pub fn growth_table(input: &Value) -> Result<Vec<TableRow>> {
         .collect()
 }
 
-/// `weeksToTarget({start, target, weeklyRate})`: ln(target / start) / ln(1 + g), or `None`
-/// when the rate never gets there (no growth, or growth in the other direction).
-pub fn weeks_to_target(input: &Value) -> Result<Option<f64>> {
-    input::object("input", input)?;
-    let start = input::positive("start", field(input, "start"))?;
-    let target = input::positive("target", field(input, "target"))?;
-    Ok(weeks_to(start, target, weekly_rate(input)?))
+/// `weeksToTarget`: ln(target / start) / ln(1 + g), or `None` when the rate never gets there
+/// (no growth, or growth in the other direction).
+pub fn weeks_to_target(start: f64, target: f64, weekly_rate: f64) -> Option<f64> {
+    weeks_to(start, target, weekly_rate)
 }
 
 /// (target / start)^(1/n) − 1 over a fractional number of weeks.
@@ -252,7 +182,30 @@ pub(crate) fn weeks_to(start: f64, target: f64, weekly_rate: f64) -> Option<f64>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::api::growth::{PlanInput, ProjectionInput, RequiredRateInput, TableInput, WeeksToTargetInput};
+    use serde_json::{json, Value};
+
+    // The exports' whole path: the input parsed as `api::growth` reads it, then the core.
+    fn project(input: &Value) -> Result<Projection> {
+        let i = ProjectionInput::parse(input)?;
+        super::project(i.start, i.weekly_rate, i.weeks)
+    }
+    fn required_weekly_rate(input: &Value) -> Result<f64> {
+        let i = RequiredRateInput::parse(input)?;
+        super::required_weekly_rate(i.start, i.target, i.weeks)
+    }
+    fn weeks_to_target(input: &Value) -> Result<Option<f64>> {
+        let i = WeeksToTargetInput::parse(input)?;
+        Ok(super::weeks_to_target(i.start, i.target, i.weekly_rate))
+    }
+    fn plan_target(input: &Value) -> Result<TargetPlan> {
+        let i = PlanInput::parse(input)?;
+        super::plan_target(i.start, i.target, i.weeks, i.weekly_rate)
+    }
+    fn growth_table(input: &Value) -> Result<Vec<TableRow>> {
+        let i = TableInput::parse(input)?;
+        super::growth_table(i.start, i.weeks, &i.weekly_rates, i.rates_key)
+    }
 
     fn cents(x: f64) -> f64 {
         (x * 100.0).round() / 100.0
@@ -291,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn monthly_and_yearly_equivalents() {
+    fn monthly_and_yearly_equivalent_rates() {
         let p = project(&json!({"start": 1, "weeklyRate": 0.01, "weeks": 0})).unwrap();
         assert_eq!(p.end, 1.0);
         assert_eq!(p.points.len(), 1);

@@ -4,6 +4,7 @@
 
 pub mod analytics;
 pub mod api;
+pub mod chart;
 pub mod dates;
 pub mod defaults;
 // Demo data: for the start command, the benchmark and the tests, never in the package.
@@ -11,7 +12,6 @@ pub mod defaults;
 pub mod demo;
 pub mod error;
 pub mod growth;
-pub mod input;
 pub mod rating;
 pub mod snapshot;
 pub mod telemetry;

@@ -6,90 +6,33 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use crate::chart::ChartPoint;
 use crate::dates::{epoch_ms, format_day};
 use crate::error::{Error, Result};
-use crate::input;
 use crate::rating::Rating;
-use crate::telemetry::dashboard::ChartPoint;
 use crate::weekly::{self, Aggregate, Options, Point, WeekOnWeek};
 
-const STATE_FORMAT: &str = "product-growth/snapshot-history@1";
-/// Keys that would change a JavaScript object's prototype if copied into one.
-const FORBIDDEN_KEYS: [&str; 3] = ["__proto__", "constructor", "prototype"];
-/// Far deeper than FlowFuse's admin stats (two levels); bounds a hostile object.
-const MAX_DEPTH: usize = 16;
-/// Hundreds of metrics are expected; this bounds one snapshot's size.
-const MAX_METRICS: usize = 5000;
-const MAX_KEY_LENGTH: usize = 200;
+/// The `format` of a saved history (`toJSON()`), checked when one is restored.
+pub const STATE_FORMAT: &str = "product-growth/snapshot-history@1";
 /// Average weekly growth is reported over this many complete weeks.
 pub const DEFAULT_AVERAGE_WEEKS: u32 = 4;
 
-/// Flattens a metrics object to dotted keys: numbers as they are, booleans as 0 or 1. Any
-/// other value, and a reserved key, is refused with its dotted name.
-pub fn flatten(metrics: &Value) -> Result<BTreeMap<String, f64>> {
-    let map = input::object("metrics", metrics)?;
-    let mut out = BTreeMap::new();
-    flatten_into("", map, 0, &mut out)?;
-    if out.is_empty() {
-        return Err(Error::new("metrics", "holds no metric (numbers or booleans)"));
-    }
-    Ok(out)
-}
+/// A snapshot's metrics flattened to dotted keys (`teamsByType.starter`).
+pub type Metrics = BTreeMap<String, f64>;
 
-fn flatten_into(prefix: &str, map: &Map<String, Value>, depth: usize, out: &mut BTreeMap<String, f64>) -> Result<()> {
-    for (key, value) in map {
-        let name = if prefix.is_empty() { key.clone() } else { format!("{prefix}.{key}") };
-        if key.is_empty() || key.split('.').any(|s| s.is_empty()) {
-            return Err(Error::new(format!("metrics.{name}"), "is not a valid metric name (empty part)"));
-        }
-        if key.split('.').any(|s| FORBIDDEN_KEYS.contains(&s)) {
-            return Err(Error::new(format!("metrics.{name}"), "is a reserved name and cannot be a metric"));
-        }
-        if name.chars().count() > MAX_KEY_LENGTH {
-            return Err(Error::new(format!("metrics.{}", crate::dates::shorten(&name)), format!("is longer than {MAX_KEY_LENGTH} characters")));
-        }
-        match value {
-            Value::Object(inner) => {
-                if depth + 1 >= MAX_DEPTH {
-                    return Err(Error::new(format!("metrics.{name}"), format!("is nested more than {MAX_DEPTH} levels deep")));
-                }
-                flatten_into(&name, inner, depth + 1, out)?;
-            }
-            Value::Number(n) => match n.as_f64().filter(|x| x.is_finite()) {
-                Some(x) => {
-                    out.insert(name, x);
-                }
-                None => return Err(Error::new(format!("metrics.{name}"), "must be a finite number")),
-            },
-            Value::Bool(b) => {
-                out.insert(name, if *b { 1.0 } else { 0.0 });
-            }
-            Value::Null => {
-                return Err(Error::new(
-                    format!("metrics.{name}"),
-                    "must be a finite number or a boolean, got null (NaN and Infinity arrive as null)",
-                ))
-            }
-            other => {
-                return Err(Error::new(
-                    format!("metrics.{name}"),
-                    format!("must be a number, a boolean or an object of them, got {}", input::kind(other)),
-                ))
-            }
-        }
-        if out.len() > MAX_METRICS {
-            return Err(Error::new("metrics", format!("holds more than {MAX_METRICS} metrics")));
-        }
-    }
-    Ok(())
+/// One day's snapshot, read (`api::snapshot`) and flattened.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DayMetrics {
+    pub date: NaiveDate,
+    pub metrics: Metrics,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
     pub date: String,
-    pub metrics: BTreeMap<String, f64>,
+    pub metrics: Metrics,
     /// Whether it replaced an earlier snapshot of the same date.
     pub replaced: bool,
 }
@@ -97,42 +40,25 @@ pub struct Snapshot {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct History {
     format: String,
-    snapshots: BTreeMap<NaiveDate, BTreeMap<String, f64>>,
+    snapshots: BTreeMap<NaiveDate, Metrics>,
 }
 
+/// What a history's report and a metric's history are asked for.
 #[derive(Debug, Clone, PartialEq)]
-pub struct ReportOptions {
+pub struct HistoryOptions {
     pub as_of: Option<NaiveDate>,
     /// Metrics that are events, summed per week; the rest are gauges (last value).
     pub events: BTreeSet<String>,
     pub average_weeks: u32,
 }
 
-impl ReportOptions {
-    pub fn from_json(value: Option<&Value>) -> Result<ReportOptions> {
-        let map = input::options("options", value)?;
-        let get = |k: &str| map.and_then(|m| m.get(k)).filter(|v| !v.is_null());
-        let as_of = get("asOf").map(|v| input::day("asOf", v)).transpose()?;
-        let events = match get("events") {
-            None => BTreeSet::new(),
-            Some(Value::Array(items)) => items
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| Error::new(format!("events[{i}]"), "must be a metric name"))
-                })
-                .collect::<Result<_>>()?,
-            Some(other) => return Err(Error::new("events", format!("must be an array of metric names, got {}", input::kind(other)))),
-        };
-        let average_weeks = match get("averageWeeks") {
-            None => DEFAULT_AVERAGE_WEEKS,
-            Some(v) => input::whole("averageWeeks", Some(v), 1, 520)?,
-        };
-        Ok(ReportOptions { as_of, events, average_weeks })
+impl Default for HistoryOptions {
+    fn default() -> Self {
+        HistoryOptions { as_of: None, events: BTreeSet::new(), average_weeks: DEFAULT_AVERAGE_WEEKS }
     }
+}
 
+impl HistoryOptions {
     fn aggregate(&self, metric: &str) -> Aggregate {
         if self.events.contains(metric) { Aggregate::Sum } else { Aggregate::Last }
     }
@@ -191,29 +117,25 @@ impl History {
         History { format: STATE_FORMAT.to_string(), snapshots: BTreeMap::new() }
     }
 
-    /// Adds `{date, metrics}`. Nothing changes when it is refused.
-    pub fn add(&mut self, snapshot: &Value) -> Result<Snapshot> {
-        let map = input::object("snapshot", snapshot)?;
-        let date = match map.get("date") {
-            Some(v) if !v.is_null() => input::day("date", v)?,
-            _ => return Err(Error::new("date", "is required (YYYY-MM-DD)")),
-        };
-        let metrics = flatten(map.get("metrics").unwrap_or(&Value::Null))?;
+    /// Adds one day's metrics; a second snapshot of a date replaces the first.
+    pub fn add(&mut self, snapshot: DayMetrics) -> Snapshot {
+        let DayMetrics { date, metrics } = snapshot;
         let replaced = self.snapshots.insert(date, metrics.clone()).is_some();
-        Ok(Snapshot { date: format_day(date), metrics, replaced })
+        Snapshot { date: format_day(date), metrics, replaced }
     }
 
-    /// Adds many; all or nothing, so a bad one in a backfill leaves the history as it was.
-    pub fn add_all(&mut self, snapshots: &Value) -> Result<usize> {
-        let items = snapshots
-            .as_array()
-            .ok_or_else(|| Error::new("snapshots", format!("must be an array, got {}", input::kind(snapshots))))?;
-        let mut next = self.clone();
-        for (i, item) in items.iter().enumerate() {
-            next.add(item).map_err(|e| Error::new(format!("snapshots[{i}].{}", e.field), e.message))?;
+    /// Adds many (all read beforehand, so a backfill is all or nothing); returns how many.
+    pub fn add_all(&mut self, snapshots: Vec<DayMetrics>) -> usize {
+        let n = snapshots.len();
+        for snapshot in snapshots {
+            self.add(snapshot);
         }
-        *self = next;
-        Ok(items.len())
+        n
+    }
+
+    /// Every day's metrics, in date order.
+    pub fn days(&self) -> impl Iterator<Item = (&NaiveDate, &Metrics)> {
+        self.snapshots.iter()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -233,7 +155,7 @@ impl History {
             .collect()
     }
 
-    fn weekly(&self, series: &[(NaiveDate, f64)], aggregate: Aggregate, options: &ReportOptions) -> WeekOnWeek {
+    fn weekly(&self, series: &[(NaiveDate, f64)], aggregate: Aggregate, options: &HistoryOptions) -> WeekOnWeek {
         let points = series
             .iter()
             .filter_map(|(d, v)| d.and_hms_opt(0, 0, 0).map(|t| Point { at: t.and_utc(), value: *v }))
@@ -253,7 +175,7 @@ impl History {
         series
     }
 
-    pub fn report(&self, options: &ReportOptions) -> HistoryReport {
+    pub fn report(&self, options: &HistoryOptions) -> HistoryReport {
         let last_date = self.snapshots.keys().filter(|d| options.as_of.is_none_or(|a| **d <= a)).next_back().copied();
         let metrics = self
             .all_series(options.as_of)
@@ -291,10 +213,10 @@ impl History {
         }
     }
 
-    pub fn metric(&self, metric: &str, options: &ReportOptions) -> Result<MetricHistory> {
+    pub fn metric(&self, metric: &str, options: &HistoryOptions) -> Result<MetricHistory> {
         let series = self.series(metric, options.as_of);
         if series.is_empty() {
-            return Err(Error::new("metric", format!("{:?} is not in the history", crate::dates::shorten(metric))));
+            return Err(Error::new("metric", format!("{:?} is not in the history", crate::error::clip(metric, crate::error::Clip::TEXT))));
         }
         let week_on_week = self.weekly(&series, options.aggregate(metric), options);
         let value_chart = series.iter().map(|(d, v)| ChartPoint { series: metric.to_string(), x: epoch_ms(*d), y: *v }).collect();
@@ -320,22 +242,5 @@ impl History {
 
     pub fn to_json(&self) -> Value {
         serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-
-    pub fn from_json(value: &Value) -> Result<History> {
-        if value.get("format").and_then(Value::as_str) != Some(STATE_FORMAT) {
-            return Err(Error::new("state.format", format!("must be {STATE_FORMAT:?}")));
-        }
-        let history: History =
-            serde_json::from_value(value.clone()).map_err(|e| Error::new("state", format!("is not a saved history: {e}")))?;
-        // The saved values went through `flatten`; check them again rather than trust a file.
-        for (date, metrics) in &history.snapshots {
-            for (name, v) in metrics {
-                if !v.is_finite() || name.split('.').any(|s| FORBIDDEN_KEYS.contains(&s) || s.is_empty()) {
-                    return Err(Error::new(format!("state.snapshots.{date}.{name}"), "is not a valid metric"));
-                }
-            }
-        }
-        Ok(history)
     }
 }

@@ -8,12 +8,15 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::analytics::retention;
+use crate::api::analytics::{AlertsInput, OverviewInput};
+use crate::api::growth::{PlanInput, ProjectionInput, RatesInput, RequiredRateInput, TableInput, WeeksToTargetInput};
+use crate::api::weekly::WeekOnWeekInput;
+use crate::snapshot::History;
 use crate::telemetry::batch::{self, PingArray};
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{Ledger, LedgerOptions, ReportOptions};
 use crate::telemetry::model::LogRead;
-use crate::snapshot::{self, History};
-use crate::{analytics, api, growth, input, weekly, Error};
+use crate::{analytics, api, growth, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
 
@@ -28,6 +31,11 @@ fn js_error(err: Error) -> JsValue {
 fn from_js(field: &str, value: JsValue) -> Result<Value, JsValue> {
     serde_wasm_bindgen::from_value(value)
         .map_err(|e| js_error(Error::new(field, format!("cannot be read: {e}"))))
+}
+
+/// An export's argument read into its typed input (`api`): the error names the field.
+fn read<T>(field: &str, value: JsValue, parse: impl FnOnce(&Value) -> crate::error::Result<T>) -> Result<T, JsValue> {
+    parse(&from_js(field, value)?).map_err(js_error)
 }
 
 /// Big results (reports, charts) cross as JSON text: one `JSON.parse` in V8 is several times
@@ -54,46 +62,46 @@ pub fn defaults() -> Result<JsValue, JsValue> {
 
 #[wasm_bindgen(js_name = projectGrowth)]
 pub fn project_growth(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::project(&input).map_err(js_error)?)
+    let input = read("input", input, ProjectionInput::parse)?;
+    to_js(&growth::project(input.start, input.weekly_rate, input.weeks).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = equivalentRates)]
 pub fn equivalent_rates(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::equivalent_rates(&input).map_err(js_error)?)
+    let input = read("input", input, RatesInput::parse)?;
+    to_js(&growth::equivalent_rates(input.weekly_rate))
 }
 
 #[wasm_bindgen(js_name = requiredWeeklyRate)]
 pub fn required_weekly_rate(input: JsValue) -> Result<f64, JsValue> {
-    let input = from_js("input", input)?;
-    growth::required_weekly_rate(&input).map_err(js_error)
+    let input = read("input", input, RequiredRateInput::parse)?;
+    growth::required_weekly_rate(input.start, input.target, input.weeks).map_err(js_error)
 }
 
 #[wasm_bindgen(js_name = weeksToTarget)]
 pub fn weeks_to_target(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
+    let input = read("input", input, WeeksToTargetInput::parse)?;
     // Through the serializer so "never" is `null`, not `undefined`.
-    to_js(&growth::weeks_to_target(&input).map_err(js_error)?)
+    to_js(&growth::weeks_to_target(input.start, input.target, input.weekly_rate))
 }
 
 #[wasm_bindgen(js_name = planTarget)]
 pub fn plan_target(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::plan_target(&input).map_err(js_error)?)
+    let input = read("input", input, PlanInput::parse)?;
+    to_js(&growth::plan_target(input.start, input.target, input.weeks, input.weekly_rate).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = growthTable)]
 pub fn growth_table(input: JsValue) -> Result<JsValue, JsValue> {
-    let input = from_js("input", input)?;
-    to_js(&growth::growth_table(&input).map_err(js_error)?)
+    let input = read("input", input, TableInput::parse)?;
+    to_js(&growth::growth_table(input.start, input.weeks, &input.weekly_rates, input.rates_key).map_err(js_error)?)
 }
 
 #[wasm_bindgen(js_name = weekOnWeek)]
 pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let points = from_js("points", points)?;
-    let options = from_js("options", options)?;
-    to_js(&weekly::week_on_week_json(&points, Some(&options)).map_err(js_error)?)
+    let (points, options) = (from_js("points", points)?, from_js("options", options)?);
+    let input = WeekOnWeekInput::parse(&points, &options).map_err(js_error)?;
+    to_js(&weekly::week_on_week(input.points, input.options))
 }
 
 /// `overviewRow(metric, points, {aggregate, asOf, target: {value, date}, floor, k})`: the
@@ -101,25 +109,25 @@ pub fn week_on_week(points: JsValue, options: JsValue) -> Result<JsValue, JsValu
 /// 12-week sparkline, target status and this week's alert.
 #[wasm_bindgen(js_name = overviewRow)]
 pub fn overview_row(metric: &str, points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let points = from_js("points", points)?;
-    let options = from_js("options", options)?;
-    to_js(&analytics::overview_row_json(metric, &points, Some(&options)).map_err(js_error)?)
+    let (points, options) = (from_js("points", points)?, from_js("options", options)?);
+    let input = OverviewInput::parse(metric, &points, &options).map_err(js_error)?;
+    to_js(&analytics::overview_row(metric, input.points, input.aggregate, input.as_of, input.target, input.alerts))
 }
 
 /// `growthAccounting(days)`: growth accounting per ISO week from a report's days.
 #[wasm_bindgen(js_name = growthAccounting)]
 pub fn growth_accounting(days: JsValue) -> Result<JsValue, JsValue> {
-    let days = from_js("days", days)?;
-    to_js_text(&analytics::growth_accounting_json(&days).map_err(js_error)?)
+    let days = read("days", days, api::analytics::accounting_days)?;
+    to_js_text(&analytics::by_week(&days))
 }
 
 /// `growthAlerts(metric, points, {aggregate, asOf, floor, k, everyWeek})`: alerts on the
 /// last complete week (or every week), one per week with its reasons.
 #[wasm_bindgen(js_name = growthAlerts)]
 pub fn growth_alerts(metric: &str, points: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let points = from_js("points", points)?;
-    let options = from_js("options", options)?;
-    to_js(&analytics::alerts_json(metric, &points, Some(&options)).map_err(js_error)?)
+    let (points, options) = (from_js("points", points)?, from_js("options", options)?);
+    let input = AlertsInput::parse(&points, &options).map_err(js_error)?;
+    to_js(&analytics::growth_alerts(metric, input.points, input.aggregate, input.as_of, input.alerts))
 }
 
 /// A JavaScript array of pings, handed to the core's batch functions (`telemetry::batch`),
@@ -194,8 +202,7 @@ pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsVal
 /// The same demo pings as NDJSON text, one per line: quick to make in bulk (benchmarks).
 #[wasm_bindgen(js_name = demoPingsNdjson)]
 pub fn demo_pings_ndjson(options: JsValue) -> Result<String, JsValue> {
-    let options = from_js("options", options)?;
-    Ok(demo::pings_ndjson(demo::DemoOptions::from_json(&options).map_err(js_error)?))
+    Ok(demo::pings_ndjson(read("options", options, api::demo::demo_options)?))
 }
 
 /// Bytes of WebAssembly memory in use. Linear memory only grows, so this is also the peak.
@@ -210,8 +217,7 @@ pub fn memory_bytes() -> f64 {
 /// Realistic demo pings: `{installs, days, start, seed?, flatShare?}`.
 #[wasm_bindgen(js_name = demoPings)]
 pub fn demo_pings(options: JsValue) -> Result<JsValue, JsValue> {
-    let options = from_js("options", options)?;
-    to_js(&demo::pings(demo::DemoOptions::from_json(&options).map_err(js_error)?))
+    to_js(&demo::pings(read("options", options, api::demo::demo_options)?))
 }
 
 /// A ledger's options: `{activeWindowDays, maxValuesPerDimension, maxCountKeys}`.
@@ -393,14 +399,8 @@ impl InstallationLedger {
 /// A year of demo snapshots: `{days, start, seed?}` → `[{date, metrics}]`.
 #[wasm_bindgen(js_name = demoSnapshots)]
 pub fn demo_snapshots(options: JsValue) -> Result<JsValue, JsValue> {
-    let options = from_js("options", options)?;
-    let days = input::whole("days", options.get("days"), 1, 20_000).map_err(js_error)?;
-    let start = input::day("start", options.get("start").unwrap_or(&serde_json::Value::Null)).map_err(js_error)?;
-    let seed = match options.get("seed") {
-        Some(v) if !v.is_null() => input::whole("seed", Some(v), 0, u32::MAX).map_err(js_error)? as u64,
-        _ => 1,
-    };
-    to_js(&demo::snapshots(days, start, seed))
+    let options = read("options", options, api::demo::DemoSnapshotsInput::parse)?;
+    to_js(&demo::snapshots(options.days, options.start, options.seed))
 }
 
 /// The history of Cloud meta snapshots: `add({date, metrics})`, `report(options)`,
@@ -414,39 +414,33 @@ pub struct SnapshotHistory {
 impl SnapshotHistory {
     #[wasm_bindgen(constructor)]
     pub fn new(state: JsValue) -> Result<SnapshotHistory, JsValue> {
-        if state.is_null() || state.is_undefined() {
-            return Ok(SnapshotHistory { inner: History::new() });
-        }
-        let state = from_js("state", state)?;
-        Ok(SnapshotHistory { inner: History::from_json(&state).map_err(js_error)? })
+        Ok(SnapshotHistory { inner: read("state", state, api::snapshot::saved_history)? })
     }
 
     /// Adds one snapshot; returns `{date, metrics (flattened), replaced}`. A bad one throws
     /// an Error naming the key and changes nothing.
     pub fn add(&mut self, snapshot: JsValue) -> Result<JsValue, JsValue> {
-        let snapshot = from_js("snapshot", snapshot)?;
-        to_js(&self.inner.add(&snapshot).map_err(js_error)?)
+        let snapshot = read("snapshot", snapshot, api::snapshot::snapshot)?;
+        to_js(&self.inner.add(snapshot))
     }
 
     /// Adds an array of snapshots, all or none.
     #[wasm_bindgen(js_name = addAll)]
     pub fn add_all(&mut self, snapshots: JsValue) -> Result<f64, JsValue> {
-        let snapshots = from_js("snapshots", snapshots)?;
-        self.inner.add_all(&snapshots).map(|n| n as f64).map_err(js_error)
+        let snapshots = read("snapshots", snapshots, api::snapshot::snapshots)?;
+        Ok(self.inner.add_all(snapshots) as f64)
     }
 
     /// Every metric: `{snapshots, firstDate, lastDate, metrics: [{metric, latest, previous,
     /// change, weeklyGrowth, rating, averageGrowth, …}]}`. Options: `asOf`, `events`, `averageWeeks`.
     pub fn report(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = snapshot::ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        let options = read("options", options, api::snapshot::history_options)?;
         to_js(&self.inner.report(&options))
     }
 
     /// One metric's history, week on week and chart points.
     pub fn metric(&self, name: &str, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = from_js("options", options)?;
-        let options = snapshot::ReportOptions::from_json(Some(&options)).map_err(js_error)?;
+        let options = read("options", options, api::snapshot::history_options)?;
         to_js(&self.inner.metric(name, &options).map_err(js_error)?)
     }
 

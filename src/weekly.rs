@@ -3,11 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
-use serde_json::Value;
 
-use crate::dates::{self, format_day, IsoWeek};
-use crate::error::{Error, Result};
-use crate::input;
+use crate::dates::{format_day, IsoWeek};
 use crate::rating::Rating;
 
 /// How a week's value comes from its days.
@@ -17,27 +14,6 @@ pub enum Aggregate {
     Last,
     /// Events (sign-ups): the sum of the week's points.
     Sum,
-}
-
-impl Aggregate {
-    pub fn parse(field: &str, value: Option<&Value>) -> Result<Aggregate> {
-        match value {
-            None | Some(Value::Null) => Ok(Aggregate::Last),
-            Some(Value::String(s)) if s == "last" => Ok(Aggregate::Last),
-            Some(Value::String(s)) if s == "sum" => Ok(Aggregate::Sum),
-            Some(other) => Err(Error::new(
-                field,
-                format!("must be \"last\" or \"sum\", got {}", describe(other)),
-            )),
-        }
-    }
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::String(s) => format!("{:?}", dates::shorten(s)),
-        other => input::kind(other).to_string(),
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -87,61 +63,11 @@ pub struct Options {
     pub average_weeks: Option<u32>,
 }
 
-impl Options {
-    pub fn from_json(value: Option<&Value>) -> Result<Options> {
-        let Some(map) = input::options("options", value)? else {
-            return Ok(Options { aggregate: Aggregate::Last, as_of: None, average_weeks: None });
-        };
-        let aggregate = Aggregate::parse("aggregate", map.get("aggregate"))?;
-        let as_of = match map.get("asOf") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(input::day("asOf", v)?),
-        };
-        let average_weeks = match map.get("averageWeeks") {
-            None | Some(Value::Null) => None,
-            Some(v) => Some(input::whole("averageWeeks", Some(v), 1, 10_000)?),
-        };
-        Ok(Options { aggregate, as_of, average_weeks })
-    }
-}
-
 /// One point of a daily series, already validated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Point {
     pub at: DateTime<Utc>,
     pub value: f64,
-}
-
-/// Reads `[{date|x, value|y}]`; the error names the point and its field.
-pub fn parse_points(value: &Value) -> Result<Vec<Point>> {
-    let items = value
-        .as_array()
-        .ok_or_else(|| Error::new("points", format!("must be an array, got {}", input::kind(value))))?;
-    items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let here = format!("points[{i}]");
-            let map = input::object(&here, item)?;
-            let (time_key, time) = match (map.get("date"), map.get("x")) {
-                (Some(t), _) => ("date", t),
-                (None, Some(t)) => ("x", t),
-                (None, None) => return Err(Error::new(format!("{here}.date"), "is required (or x)")),
-            };
-            let time_field = format!("{here}.{time_key}");
-            let at = dates::parse_instant(&time_field, input::time_input(&time_field, time)?)?;
-            let value_key = if map.contains_key("value") || !map.contains_key("y") { "value" } else { "y" };
-            let value = input::finite(&format!("{here}.{value_key}"), map.get(value_key))?;
-            Ok(Point { at, value })
-        })
-        .collect()
-}
-
-/// `weekOnWeek(points, {aggregate, asOf, averageWeeks})`.
-pub fn week_on_week_json(points: &Value, options: Option<&Value>) -> Result<WeekOnWeek> {
-    let options = Options::from_json(options)?;
-    let points = parse_points(points)?;
-    Ok(week_on_week(points, options))
 }
 
 /// Folds points into ISO weeks from the first point's week to the last's (or to `asOf`'s),
@@ -224,7 +150,15 @@ fn average_weekly_growth(window: &[&Week]) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use crate::api::weekly::WeekOnWeekInput;
+    use crate::error::Result;
+    use serde_json::{json, Value};
+
+    // The export's whole path: the arguments parsed as `api::weekly` reads them, then the fold.
+    fn week_on_week_json(points: &Value, options: Option<&Value>) -> Result<WeekOnWeek> {
+        let input = WeekOnWeekInput::parse(points, options.unwrap_or(&Value::Null))?;
+        Ok(week_on_week(input.points, input.options))
+    }
 
     fn daily(from: &str, values: &[f64]) -> Value {
         let start = NaiveDate::parse_from_str(from, "%Y-%m-%d").unwrap();

@@ -6,8 +6,10 @@
 //!   PROPTEST_CASES=20000 cargo test --release --test properties
 
 use chrono::NaiveDate;
+use product_growth::api::snapshot::{flatten, history_options, saved_history, snapshot};
+use product_growth::api::weekly::WeekOnWeekInput;
 use product_growth::demo::{self, DemoOptions};
-use product_growth::snapshot::{self, History};
+use product_growth::snapshot::History;
 use product_growth::api::installations::aggregate;
 use product_growth::telemetry::ledger::{Ledger, ReportOptions};
 use product_growth::telemetry::ping;
@@ -75,7 +77,7 @@ proptest! {
 
     #[test]
     fn any_metrics_object_is_flattened_or_refused_by_key(value in json_value()) {
-        match snapshot::flatten(&value) {
+        match flatten(&value) {
             Ok(metrics) => prop_assert!(metrics.values().all(|v| v.is_finite()) && !metrics.is_empty()),
             Err(e) => prop_assert!(e.field.starts_with("metrics"), "{}", e),
         }
@@ -88,7 +90,8 @@ proptest! {
         let pts: Vec<Value> = points.iter().map(|(d, v)| json!({"date": day(*d), "value": v})).collect();
         let mut options = json!({"aggregate": if sum { "sum" } else { "last" }});
         if let Some(a) = as_of { options["asOf"] = json!(day(a)); }
-        let r = weekly::week_on_week_json(&Value::Array(pts), Some(&options)).unwrap();
+        let input = WeekOnWeekInput::parse(&Value::Array(pts), &options).unwrap();
+        let r = weekly::week_on_week(input.points, input.options);
         for w in &r.weeks {
             prop_assert!(w.growth.is_none_or(f64::is_finite));
             prop_assert!(w.previous != Some(0.0) || w.growth.is_none());
@@ -126,11 +129,11 @@ proptest! {
         let mut history = History::new();
         for (d, metrics) in &days {
             let date = (NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + chrono::Duration::days(*d)).to_string();
-            history.add(&json!({"date": date, "metrics": metrics})).unwrap();
+            history.add(snapshot(&json!({"date": date, "metrics": metrics})).unwrap());
         }
-        let restored = History::from_json(&serde_json::from_str(&history.to_json().to_string()).unwrap()).unwrap();
+        let restored = saved_history(&serde_json::from_str(&history.to_json().to_string()).unwrap()).unwrap();
         prop_assert_eq!(&restored, &history);
-        let options = snapshot::ReportOptions::from_json(None).unwrap();
+        let options = history_options(&Value::Null).unwrap();
         prop_assert_eq!(restored.report(&options), history.report(&options));
     }
 }

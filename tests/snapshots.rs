@@ -2,16 +2,33 @@
 //! snapshot per date, and the extension path of a metric added to the flow.
 
 use product_growth::rating::Rating;
-use product_growth::snapshot::{flatten, History, ReportOptions};
+use product_growth::api::snapshot::{flatten, history_options, saved_history, snapshot, snapshots};
+use product_growth::error::Result;
+use product_growth::snapshot::{History, HistoryOptions, Snapshot};
 use serde_json::{json, Value};
+
+/// A history fed as the binding feeds it: each snapshot read by `api::snapshot`, then added.
+trait FromJs {
+    fn add_json(&mut self, snapshot: &Value) -> Result<Snapshot>;
+    fn add_all_json(&mut self, snapshots: &Value) -> Result<usize>;
+}
+
+impl FromJs for History {
+    fn add_json(&mut self, value: &Value) -> Result<Snapshot> {
+        Ok(self.add(snapshot(value)?))
+    }
+    fn add_all_json(&mut self, value: &Value) -> Result<usize> {
+        Ok(self.add_all(snapshots(value)?))
+    }
+}
 
 fn fixture() -> Value {
     let path = format!("{}/../shared/fixtures/admin-stats-ce.json", env!("CARGO_MANIFEST_DIR"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
-fn options() -> ReportOptions {
-    ReportOptions::from_json(None).unwrap()
+fn options() -> HistoryOptions {
+    history_options(&Value::Null).unwrap()
 }
 
 #[test]
@@ -54,7 +71,7 @@ fn booleans_count_as_one_and_zero() {
 #[test]
 fn every_bad_metrics_object_names_the_key_and_leaves_the_history_unchanged() {
     let mut history = History::new();
-    history.add(&json!({"date": "2026-03-02", "metrics": fixture()})).unwrap();
+    history.add_json(&json!({"date": "2026-03-02", "metrics": fixture()})).unwrap();
     let before = history.to_json();
     let cases = [
         (json!({"teams": "12"}), "metrics.teams"),
@@ -68,15 +85,15 @@ fn every_bad_metrics_object_names_the_key_and_leaves_the_history_unchanged() {
         (json!(42), "metrics"),
     ];
     for (metrics, field) in cases {
-        let err = history.add(&json!({"date": "2026-03-03", "metrics": metrics})).unwrap_err();
+        let err = history.add_json(&json!({"date": "2026-03-03", "metrics": metrics})).unwrap_err();
         assert_eq!(err.field, field, "{metrics} gave {err}");
         assert_eq!(history.to_json(), before, "history changed after {metrics}");
     }
-    assert_eq!(history.add(&json!({"date": "someday", "metrics": {"a": 1}})).unwrap_err().field, "date");
-    assert_eq!(history.add(&json!({"metrics": {"a": 1}})).unwrap_err().field, "date");
+    assert_eq!(history.add_json(&json!({"date": "someday", "metrics": {"a": 1}})).unwrap_err().field, "date");
+    assert_eq!(history.add_json(&json!({"metrics": {"a": 1}})).unwrap_err().field, "date");
     // A backfill with one bad snapshot adds none of them.
     let err = history
-        .add_all(&json!([{"date": "2026-03-04", "metrics": {"a": 1}}, {"date": "2026-03-05", "metrics": {"a": "x"}}]))
+        .add_all_json(&json!([{"date": "2026-03-04", "metrics": {"a": 1}}, {"date": "2026-03-05", "metrics": {"a": "x"}}]))
         .unwrap_err();
     assert_eq!(err.field, "snapshots[1].metrics.a");
     assert_eq!(history.to_json(), before);
@@ -86,9 +103,9 @@ fn every_bad_metrics_object_names_the_key_and_leaves_the_history_unchanged() {
 fn out_of_order_dates_are_kept_in_order_and_a_rerun_replaces() {
     let mut history = History::new();
     for (date, teams) in [("2026-03-05", 12), ("2026-03-03", 10), ("2026-03-04", 11)] {
-        history.add(&json!({"date": date, "metrics": {"teams": teams}})).unwrap();
+        history.add_json(&json!({"date": date, "metrics": {"teams": teams}})).unwrap();
     }
-    let again = history.add(&json!({"date": "2026-03-04T18:00:00Z", "metrics": {"teams": 15}})).unwrap();
+    let again = history.add_json(&json!({"date": "2026-03-04T18:00:00Z", "metrics": {"teams": 15}})).unwrap();
     assert!(again.replaced);
     let m = history.metric("teams", &options()).unwrap();
     let points: Vec<(&str, f64)> = m.points.iter().map(|p| (p.date.as_str(), p.value)).collect();
@@ -107,7 +124,7 @@ fn a_new_key_starts_its_series_on_its_first_day_with_no_zeros_before() {
         if day >= 16 {
             metrics["features"] = json!({"tablesDatabases": day - 15});
         }
-        history.add(&json!({"date": date.to_string(), "metrics": metrics})).unwrap();
+        history.add_json(&json!({"date": date.to_string(), "metrics": metrics})).unwrap();
     }
     let report = history.report(&options());
     let names: Vec<&str> = report.metrics.iter().map(|m| m.metric.as_str()).collect();
@@ -119,7 +136,7 @@ fn a_new_key_starts_its_series_on_its_first_day_with_no_zeros_before() {
     assert!(tables.points.iter().all(|p| p.value > 0.0), "no back-filled zeros");
     assert_eq!(tables.value_chart.len(), 12);
     // Weekly growth in percent for complete weeks only: teams end weeks on 100, 110, 120, 130.
-    let options = ReportOptions::from_json(Some(&json!({"asOf": "2026-02-01"}))).unwrap();
+    let options = history_options(&json!({"asOf": "2026-02-01"})).unwrap();
     let growth: Vec<f64> = history.metric("teamCount", &options).unwrap().growth_chart.iter().map(|p| p.y).collect();
     assert_eq!(growth, [10.0 / 100.0 * 100.0, 10.0 / 110.0 * 100.0]);
     // teamCount: weeks end on 100, 110, 120, 130 → last growth (130 − 120) / 120.
@@ -140,9 +157,9 @@ fn events_are_summed_per_week_and_stopped_metrics_end() {
         if day < 10 {
             metrics["legacy"] = json!(1);
         }
-        history.add(&json!({"date": date.to_string(), "metrics": metrics})).unwrap();
+        history.add_json(&json!({"date": date.to_string(), "metrics": metrics})).unwrap();
     }
-    let options = ReportOptions::from_json(Some(&json!({"events": ["signups"]}))).unwrap();
+    let options = history_options(&json!({"events": ["signups"]})).unwrap();
     let report = history.report(&options);
     let signups = report.metrics.iter().find(|m| m.metric == "signups").unwrap();
     assert_eq!(signups.aggregate, "sum");
@@ -155,12 +172,12 @@ fn events_are_summed_per_week_and_stopped_metrics_end() {
 #[test]
 fn the_history_round_trips_through_json_and_refuses_tampered_state() {
     let mut history = History::new();
-    history.add(&json!({"date": "2026-03-02", "metrics": fixture()})).unwrap();
+    history.add_json(&json!({"date": "2026-03-02", "metrics": fixture()})).unwrap();
     let text = serde_json::to_string(&history.to_json()).unwrap();
-    let restored = History::from_json(&serde_json::from_str(&text).unwrap()).unwrap();
+    let restored = saved_history(&serde_json::from_str(&text).unwrap()).unwrap();
     assert_eq!(restored, history);
     let mut tampered: Value = serde_json::from_str(&text).unwrap();
     tampered["snapshots"]["2026-03-02"]["__proto__"] = json!(1);
-    assert_eq!(History::from_json(&tampered).unwrap_err().field, "state.snapshots.2026-03-02.__proto__");
-    assert_eq!(History::from_json(&json!({"format": "x"})).unwrap_err().field, "state.format");
+    assert_eq!(saved_history(&tampered).unwrap_err().field, "state.snapshots.2026-03-02.__proto__");
+    assert_eq!(saved_history(&json!({"format": "x"})).unwrap_err().field, "state.format");
 }

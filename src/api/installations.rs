@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::input;
+use crate::api::input;
 use crate::telemetry::batch::{self, BatchOptions};
 use crate::telemetry::dashboard::{DashboardOptions, DEFAULT_CHART_SERIES};
 use crate::telemetry::sources::rows::Columns;

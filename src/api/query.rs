@@ -8,8 +8,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::dates::{self, format_day, TimeInput};
-use crate::error::{Error, Result};
-use crate::input;
+use crate::error::{clip, Clip, Error, Result};
+use crate::api::input;
 
 /// The parameters an endpoint may take.
 pub const PARAMETERS: [&str; 2] = ["asOf", "format"];
@@ -35,7 +35,7 @@ pub fn check(query: Option<&Map<String, Value>>, allowed: &[String], today: Naiv
     for (name, value) in query {
         if !allowed.iter().any(|a| a == name) {
             let known = allowed.join(", ");
-            let shown = crate::dates::shorten(name);
+            let shown = clip(name, Clip::TEXT);
             return Err(Error::new(shown, format!("is not a parameter here (it takes {})", if known.is_empty() { "none".into() } else { known })));
         }
         let text = match value {
@@ -59,7 +59,7 @@ pub fn check(query: Option<&Map<String, Value>>, allowed: &[String], today: Naiv
                 out.format = match text {
                     "json" => "json",
                     "csv" => "csv",
-                    _ => return Err(Error::new("format", format!("must be json or csv, got {:?}", crate::dates::shorten(text)))),
+                    _ => return Err(Error::new("format", format!("must be json or csv, got {:?}", clip(text, Clip::TEXT)))),
                 }
             }
             _ => {}

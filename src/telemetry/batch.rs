@@ -127,7 +127,7 @@ impl PingArray for [Value] {
 
 /// A JSON value that must be an array of pings.
 pub fn as_ping_array(pings: &Value) -> Result<&[Value]> {
-    pings.as_array().map(Vec::as_slice).ok_or_else(|| Error::new("pings", format!("must be an array, got {}", crate::input::kind(pings))))
+    pings.as_array().map(Vec::as_slice).ok_or_else(|| Error::new("pings", format!("must be an array, got {}", crate::api::input::kind(pings))))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::ledger::{Day, Ledger, Report, ReportOptions, OTHER};
 use super::model::release;
-use crate::analytics::{self, AccountingWeek, WeekPoint};
+use crate::analytics::{self, AccountingWeek};
+use crate::chart::{ChartPoint, WeekPoint};
 use crate::dates;
 use crate::error::Result;
 use crate::rating::Rating;
@@ -30,13 +31,6 @@ pub struct Kpis {
     pub hosted: f64,
     pub remote: f64,
     pub installations: u64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ChartPoint {
-    pub series: String,
-    pub x: i64,
-    pub y: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -27,7 +27,7 @@ pub(crate) use fields::{is_reserved, same, Fields, Key, Leaf, Slot};
 pub use read::{describe_json_error, read, Read};
 pub(crate) use read::parse_bytes_with_serde;
 pub use scan::lines;
-pub use validate::{check_not_future, echo, major_minor};
+pub use validate::{check_not_future, major_minor};
 pub(crate) use validate::{instance_id_text, judge, validate};
 
 /// `platform.counts.*`: every numeric key below it is summed over active installs.
@@ -311,7 +311,7 @@ mod tests {
         assert_eq!(err.field, "platform.counts.projects");
         assert!(err.message.len() < 120, "{}", err.message);
         assert!(err.message.contains("… (309 characters)"), "{}", err.message);
-        assert_eq!(echo("12345"), "12345");
+        assert_eq!(crate::error::clip("12345", crate::error::Clip::VALUE), "12345");
     }
 }
 

@@ -8,9 +8,9 @@ use std::fmt;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::fields::{is_reserved, Fields, Key, Leaf};
-use super::validate::{echo, judge, instance_id_text};
+use super::validate::{judge, instance_id_text};
 use super::{PingRef, MAX_DEPTH};
-use crate::error::{Error, Result};
+use crate::error::{clip, Clip, Error, Result};
 
 struct KeySeed;
 
@@ -307,5 +307,5 @@ pub fn describe_json_error(text: &[u8], e: &serde_json::Error) -> Option<Error> 
     let key_end = j - 1;
     let key_start = before[..key_end].iter().rposition(|b| *b == b'"')? + 1;
     let key = std::str::from_utf8(&before[key_start..key_end]).ok()?;
-    Some(Error::new(echo(key), why))
+    Some(Error::new(clip(key, Clip::VALUE), why))
 }

@@ -6,9 +6,11 @@ use std::borrow::Cow;
 use super::fields::{dimension_column, Fields, Leaf, STRING_COLUMNS};
 use super::{PingRef, Read, COUNTS_PREFIX, FORBIDDEN_KEYS, MAX_INSTANCE_ID, UNKNOWN};
 use crate::dates::{self, TimeInput};
-use crate::error::{Error, Result};
-use crate::input::MAX_SAFE_INTEGER;
+use crate::error::{clip, Clip, Error, Result};
 use crate::telemetry::model::Dimension;
+
+/// The largest integer a JavaScript number holds exactly (2^53 − 1).
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 // Where each dimension's field sits among the string columns, fixed at compile time.
 const DRIVER: usize = dimension_column(Dimension::Driver);
@@ -71,19 +73,6 @@ pub fn major_minor(version: &str) -> Option<&str> {
     Some(&v[..major + 1 + minor])
 }
 
-/// At most this many characters of a sender's value are echoed in an error.
-const MAX_ECHO: usize = 40;
-
-/// A value as an error shows it: cut to `MAX_ECHO` characters (a count of 1e308 would
-/// otherwise echo 309 digits).
-pub fn echo(shown: &str) -> String {
-    if shown.chars().count() <= MAX_ECHO {
-        return shown.to_string();
-    }
-    let cut: String = shown.chars().take(MAX_ECHO).collect();
-    format!("{cut}… ({} characters)", shown.chars().count())
-}
-
 /// The first C0 control character (U+0000–U+001F) or DEL of a text, and where it is.
 fn control_character(s: &str) -> Option<(usize, char)> {
     // Every byte of a multi-byte character is 0x80 or above: a text with no byte below
@@ -120,7 +109,7 @@ fn refuse_controls(field: &str, s: &str) -> Result<()> {
 /// A count: a whole number from 0 to 2^53 − 1, or null (absent). The error is the message;
 /// the caller names the field only when there is one.
 fn count(leaf: &Leaf) -> std::result::Result<Option<u64>, String> {
-    let fail = |why: &str, shown: String| Err(format!("{why}, got {}", echo(&shown)));
+    let fail = |why: &str, shown: String| Err(format!("{why}, got {}", clip(&shown, Clip::VALUE)));
     match *leaf {
         Leaf::Null => Ok(None),
         Leaf::Unsigned(c) if (c as f64) <= MAX_SAFE_INTEGER => Ok(Some(c)),

@@ -5,10 +5,7 @@
 use serde_json::{Map, Value};
 
 use crate::dates::{self, TimeInput};
-use crate::error::{Error, Result};
-
-/// The largest integer a JavaScript number holds exactly (2^53 − 1).
-pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+use crate::error::{clip, Clip, Error, Result};
 
 pub fn object<'a>(field: &str, value: &'a Value) -> Result<&'a Map<String, Value>> {
     value
@@ -34,7 +31,7 @@ pub fn finite(field: &str, value: Option<&Value>) -> Result<f64> {
             .filter(|x| x.is_finite())
             .ok_or_else(|| Error::new(field, "must be a finite number")),
         Some(Value::String(s)) => numeric_text(s).ok_or_else(|| {
-            Error::new(field, format!("must be a finite number, got {:?}", crate::telemetry::ping::echo(s)))
+            Error::new(field, format!("must be a finite number, got {:?}", clip(s, Clip::VALUE)))
         }),
         Some(other) => Err(Error::new(field, format!("must be a finite number, got {}", kind(other)))),
         None => Err(Error::new(field, "is required (a finite number)")),
@@ -153,7 +150,7 @@ fn shown(value: Option<&Value>) -> String {
     match value {
         None => "nothing".to_string(),
         Some(Value::Number(n)) => n.to_string(),
-        Some(Value::String(s)) => format!("{:?}", dates::shorten(s)),
+        Some(Value::String(s)) => format!("{:?}", clip(s, Clip::TEXT)),
         Some(other) => kind(other).to_string(),
     }
 }
