@@ -173,15 +173,6 @@ fn json_text(value: &JsValue) -> Result<String, String> {
         .ok_or_else(|| "cannot be read as JSON".to_string())
 }
 
-/// `checkQuery(query, {allowed, today})`: an `/api/…` query string checked before any work:
-/// `{asOf, format}`, or an Error naming the parameter (answered with 400).
-#[wasm_bindgen(js_name = checkQuery)]
-pub fn check_query(query: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let (allowed, today) = api::query::options(Some(&from_js("options", options)?)).map_err(js_error)?;
-    let query = from_js("query", query)?;
-    to_js(&api::query::check(query.as_object(), &allowed, today).map_err(js_error)?)
-}
-
 #[wasm_bindgen(js_name = aggregateInstallations)]
 pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
@@ -389,7 +380,7 @@ impl InstallationLedger {
 
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> Result<JsValue, JsValue> {
-        to_js(&self.inner.to_json())
+        js_sys::JSON::parse(&self.inner.to_json_text()).map_err(|_| js_error(Error::new("state", "could not be read back as JSON")))
     }
 }
 

@@ -10,7 +10,7 @@
 //! and serde's derive gives other ones.
 //!
 //! - `input`: the helpers (finite, whole, rate, days, kinds of value).
-//! - `growth`, `weekly`, `analytics`, `snapshot`, `demo`, `installations`, `query`: one file
+//! - `growth`, `weekly`, `analytics`, `snapshot`, `demo`, `installations`: one file
 //!   per area of exports.
 
 pub mod analytics;
@@ -19,6 +19,5 @@ pub mod demo;
 pub mod growth;
 pub mod input;
 pub mod installations;
-pub mod query;
 pub mod snapshot;
 pub mod weekly;

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::{Install, Ledger, LedgerOptions, Overflow, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS};
 use crate::dates::{day_number, day_of, day_start_ms, format_day, MS_PER_DAY};
@@ -58,32 +58,76 @@ impl Ledger {
     /// context store holds it now (the checkpoint replaced it), so it is built and read by
     /// hand: serde's derived code for it was a tenth of the shipped .wasm.
     pub fn to_json(&self) -> Value {
-        let mut instances = Map::new();
-        for (id, install) in &self.instances {
-            let mut days = Map::new();
-            for (d, p) in &install.days {
-                let [driver, os, version, license] = p.dims.map(|i| self.names.name(i));
-                let counts: Map<String, Value> = p.counts.iter().map(|(k, v)| (self.names.name(*k).to_string(), Value::from(*v))).collect();
-                let day = json!({"at": p.at, "driver": driver, "os": os, "version": version, "license": license, "counts": counts});
-                days.insert(format_day(day_of(*d)), day);
+        serde_json::from_str(&self.to_json_text()).unwrap_or(Value::Null)
+    }
+
+    /// `to_json` as JSON text, written by hand: building it as a `serde_json::Value` first
+    /// was the largest function of the shipped .wasm (15 KB), for a form only a saved
+    /// ledger of an earlier version holds. Installs by id and days in order, so equal
+    /// ledgers give equal text.
+    pub fn to_json_text(&self) -> String {
+        use std::fmt::Write;
+        let text = |out: &mut String, s: &str| out.push_str(&serde_json::to_string(s).unwrap_or_default());
+        let mut out = String::with_capacity(64 + 160 * self.stored as usize);
+        out.push_str("{\"format\":");
+        text(&mut out, STATE_FORMAT);
+        out.push_str(",\"instances\":{");
+        let mut ids: Vec<&str> = self.instances.keys().map(|id| id.as_ref()).collect();
+        ids.sort_unstable();
+        for (n, id) in ids.iter().enumerate() {
+            if n > 0 {
+                out.push(',');
             }
-            instances.insert(id.to_string(), Value::Object(days));
+            text(&mut out, id);
+            out.push_str(":{");
+            for (i, (d, p)) in self.instances[*id].days.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                let [driver, os, version, license] = p.dims.map(|i| self.names.name(i));
+                let _ = write!(out, "\"{}\":{{\"at\":{},\"driver\":", format_day(day_of(*d)), p.at);
+                text(&mut out, driver);
+                out.push_str(",\"os\":");
+                text(&mut out, os);
+                out.push_str(",\"version\":");
+                text(&mut out, version);
+                out.push_str(",\"license\":");
+                text(&mut out, license);
+                out.push_str(",\"counts\":{");
+                for (c, (k, v)) in p.counts.iter().enumerate() {
+                    if c > 0 {
+                        out.push(',');
+                    }
+                    text(&mut out, self.names.name(*k));
+                    let _ = write!(out, ":{v}");
+                }
+                out.push_str("}}");
+            }
+            out.push('}');
         }
-        let rejected: Vec<Value> = self
-            .rejected
-            .iter()
-            .map(|r| json!({"index": r.index, "instanceId": r.instance_id, "field": r.field, "reason": r.reason}))
-            .collect();
-        json!({
-            "format": STATE_FORMAT,
-            "instances": instances,
-            "accepted": self.accepted,
-            "duplicates": self.duplicates,
-            "offered": self.offered,
-            "rejectedTotal": self.rejected_total,
-            "rejected": rejected,
-            "overflow": self.names.overflow.as_array().to_vec(),
-        })
+        let _ = write!(
+            out,
+            "}},\"accepted\":{},\"duplicates\":{},\"offered\":{},\"rejectedTotal\":{},\"rejected\":[",
+            self.accepted, self.duplicates, self.offered, self.rejected_total
+        );
+        for (i, r) in self.rejected.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            let _ = write!(out, "{{\"index\":{},\"instanceId\":", r.index);
+            match &r.instance_id {
+                Some(id) => text(&mut out, id),
+                None => out.push_str("null"),
+            }
+            out.push_str(",\"field\":");
+            text(&mut out, &r.field);
+            out.push_str(",\"reason\":");
+            text(&mut out, &r.reason);
+            out.push('}');
+        }
+        let [a, b, c, d, e] = self.names.overflow.as_array();
+        let _ = write!(out, "],\"overflow\":[{a},{b},{c},{d},{e}]}}");
+        out
     }
 
     /// Restores a ledger from `to_json`'s output. Anything else is refused, leaving the
