@@ -3,7 +3,7 @@
 // node the same four operations; a snapshot the core refuses, or the database failing,
 // leaves the history exactly as it was.
 const core = require('./core')
-const { ensureSnapshotTable, loadSnapshots, saveSnapshots } = require('./pings-table')
+const { ensureSnapshotTable, loadSnapshots, saveSnapshots } = require('./pg/snapshots')
 const { storedState } = require('./stored-state')
 
 /**

@@ -12,7 +12,7 @@ const { formatNumber, formatRate, formatSigned, formatValue } = require('../lib/
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { closeTornLine, readLog, writeCheckpoint, loadCheckpoint, fileSize } = require('../lib/raw-log')
-const { readPings, keyOfLine, ingestChunk } = require('../lib/pings-table')
+const { readPings, keyOfLine, ingestChunk } = require('../lib/pg/read-pings')
 
 /** The key under which versions before the checkpoint kept the whole ledger in context. */
 const LEGACY_KEY = 'installations'

@@ -3,7 +3,7 @@
 // node that selects it and closed when the flows stop. The password lives in the node's
 // credentials (never in the flow file); or the whole connection comes from $DATABASE_URL.
 const { Pool } = require('pg')
-const { quoteTable, snapshotTableFor } = require('../lib/pings-table')
+const { quoteTable, snapshotTableFor } = require('../lib/pg/identifiers')
 
 module.exports = function (RED) {
     function PingsDatabaseNode (config) {
@@ -69,7 +69,7 @@ module.exports = function (RED) {
             return `${where} ${node.table}`
         }
 
-        /** The pool and table for pings-table.js; throws the configuration's error, if any. */
+        /** The pool and table for lib/pg; throws the configuration's error, if any. */
         node.connection = function () {
             if (node.configError) throw node.configError
             return { pool: node.pool, table: node.table, snapshotTable: node.snapshotTable }

@@ -3,7 +3,8 @@
 // a collector answers 200 for a ping that is stored. A failure goes out on output 2 as the
 // collector's error answer (`statusCode` and `payload: {status: 'error', error}`): 503 while
 // the database is unavailable, nothing written. Put a telemetry ping node in front.
-const { insertPing } = require('../lib/pings-table')
+const { insertPing } = require('../lib/pg/insert-ping')
+const { SERVICE_UNAVAILABLE } = require('../lib/pg/errors')
 
 module.exports = function (RED) {
     function StorePingNode (config) {
@@ -35,7 +36,7 @@ module.exports = function (RED) {
                 if (!database) throw Object.assign(new Error('database: no pings database is selected'), { field: 'database' })
                 connection = database.connection()
             } catch (err) {
-                return answer(Object.assign(err, { statusCode: 503, body: { status: 'error', error: 'Error: the pings database is unavailable, try again later' } }))
+                return answer(Object.assign(err, { statusCode: 503, body: { status: 'error', error: SERVICE_UNAVAILABLE } }))
             }
             insertPing(connection.pool, connection.table, msg.payload).then(result => {
                 stored++

@@ -6,7 +6,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { Pool } = require('pg')
 const core = require('../../pkg')
-const table = require('../../node-red-node/lib/pings-table')
+const table = require('../../node-red-node/lib/pg')
 const { startPostgres } = require('../support/postgres')
 const { waitFor } = require('../support/node-red')
 
