@@ -8,17 +8,19 @@ const { storedState } = require('./stored-state')
 
 /**
  * @param {object} node the meta-snapshot node
- * @param {{database?: object, store?: string}} options `database`: a pings-database config node
+ * @param {{database?: object, store?: string, text: (key: string, vars?: object) => string}} options
+ *   `database`: a pings-database config node; `text`: the node's messages (RED._)
  * @returns {{ready: () => Promise<void>, history: () => object, add: (snapshot) => Promise<object>,
  *            seed: (snapshots) => Promise<boolean>, close: () => Promise<void>}}
  */
-function snapshotStore (node, { database, store }) {
-    return database ? databaseStore(database) : contextStore(node, store)
+function snapshotStore (node, { database, store, text }) {
+    return database ? databaseStore(database) : contextStore(node, store, text)
 }
 
-function contextStore (node, store) {
+function contextStore (node, store, text) {
     const state = storedState(node, {
         store,
+        text,
         key: 'snapshots',
         create: saved => new core.SnapshotHistory(saved)
     })

@@ -20,19 +20,20 @@ module.exports = function (RED) {
     function MetaSnapshotNode (config) {
         RED.nodes.createNode(this, config)
         const node = this
+        const text = (key, vars) => RED._(`meta-snapshot.${key}`, vars)
         const selected = config.database ? RED.nodes.getNode(config.database) : null
         const missing = config.database && !selected
-            ? Object.assign(new Error('database: the selected pings database is not deployed'), { field: 'database' })
+            ? Object.assign(new Error(text('errors.notDeployed')), { field: 'database' })
             : null
         // A database set to $DATABASE_URL with none in the environment: the context store.
         const database = selected && !selected.unset ? selected : null
-        const state = snapshotStore(node, { database, store: config.store || undefined })
+        const state = snapshotStore(node, { database, store: config.store || undefined, text })
         if (database && !missing) {
             state.ready().then(() => {
-                node.status({ fill: 'green', shape: 'dot', text: `${state.history().metricNames.length} metrics` })
+                node.status({ fill: 'green', shape: 'dot', text: text('status.metrics', { metrics: state.history().metricNames.length }) })
             }, err => {
                 node.status({ fill: 'red', shape: 'ring', text: String(err.message).slice(0, 60) })
-                node.error(`the snapshot history could not be loaded from ${database.describe()}: ${err.message}`)
+                node.error(text('errors.load', { where: database.describe(), message: err.message }))
             })
         }
         const events = String(config.events || '').split(',').map(s => s.trim()).filter(Boolean)
@@ -93,7 +94,7 @@ module.exports = function (RED) {
             if (msg.topic === 'report') return [null, ...views(msg, msg)]
             if (msg.topic === 'metric') {
                 if (typeof msg.payload !== 'string' || !history.metricNames.includes(msg.payload)) {
-                    throw Object.assign(new Error(`metric: ${JSON.stringify(msg.payload)} is not in the history`), { field: 'metric' })
+                    throw Object.assign(new Error(text('errors.unknownMetric', { metric: JSON.stringify(msg.payload) })), { field: 'metric' })
                 }
                 chosen = msg.payload
                 const [valueChart, growthChart] = views(msg)
@@ -108,10 +109,7 @@ module.exports = function (RED) {
             // Stored (in the database: committed) before it is reported stored.
             msg.payload = await state.add({ date: msg.date !== undefined ? msg.date : today(), metrics: msg.payload })
             return [msg, ...views(msg)]
-        }, () => {
-            const names = state.history().metricNames
-            return `${names.length} metrics`
-        })
+        }, () => text('status.metrics', { metrics: state.history().metricNames.length }))
 
         node.on('close', (removed, done) => {
             state.close().then(() => done())
