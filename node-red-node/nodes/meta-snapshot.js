@@ -2,10 +2,10 @@
 // table of a selected pings database, or else in a context store.
 // A metrics object in (msg.payload, dated msg.date or today); the stored snapshot, the chosen
 // metric's charts, the table of every metric and the metric picker's options out.
-const { formatRate, formatSigned, formatValue } = require('../lib/format')
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { snapshotStore } = require('../lib/snapshot-store')
+const { metricRow } = require('../lib/views/meta-snapshot')
 
 /** The overview's default headline Cloud metrics (issue 11). */
 const DEFAULT_HEADLINE = 'teamCount, instanceCount, deviceCount, userCount, features.*'
@@ -71,16 +71,7 @@ module.exports = function (RED) {
                 Object.assign(tableMsg || {}, {
                     topic: 'metrics',
                     report,
-                    payload: report.metrics.map(m => ({
-                        metric: m.metric,
-                        latest: formatValue(m.latest),
-                        change: formatSigned(m.change),
-                        weeklyGrowth: formatRate(m.weeklyGrowth),
-                        rating: m.rating || '–',
-                        averageGrowth: formatRate(m.averageGrowth),
-                        since: m.firstDate,
-                        status: m.ended ? `ended ${m.latestDate}` : (m.aggregate === 'sum' ? 'event (weekly sum)' : 'gauge')
-                    }))
+                    payload: report.metrics.map(metricRow)
                 }),
                 { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen },
                 headlineSeries(history, names)
