@@ -80,7 +80,7 @@ async function main () {
     // then pings one at a time as the node takes them (appended to the log, read as its
     // tail) with the dashboard refresh every 5 s of pings at this rate.
     const core = require('../pkg')
-    const { readLog } = require('../node-red-node/lib/raw-log')
+    const { readLog } = require('../node-red-node/lib/ping-source/raw-log')
     const ledger = core.InstallationLedger.fromCheckpoint(fs.readFileSync(log + '.checkpoint'))
     ledger.report({ lastDays: 1 }) // build the day tables, as the node's first report does
     ledger.takeWork()

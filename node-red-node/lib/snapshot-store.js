@@ -3,22 +3,24 @@
 // node the same four operations; a snapshot the core refuses, or the database failing,
 // leaves the history exactly as it was.
 const core = require('./core')
-const { ensureSnapshotTable, loadSnapshots, saveSnapshots } = require('./pings-table')
+const { ensureSnapshotTable, loadSnapshots, saveSnapshots } = require('./pg/snapshots')
 const { storedState } = require('./stored-state')
 
 /**
  * @param {object} node the meta-snapshot node
- * @param {{database?: object, store?: string}} options `database`: a pings-database config node
+ * @param {{database?: object, store?: string, text: (key: string, vars?: object) => string}} options
+ *   `database`: a pings-database config node; `text`: the node's messages (RED._)
  * @returns {{ready: () => Promise<void>, history: () => object, add: (snapshot) => Promise<object>,
  *            seed: (snapshots) => Promise<boolean>, close: () => Promise<void>}}
  */
-function snapshotStore (node, { database, store }) {
-    return database ? databaseStore(database) : contextStore(node, store)
+function snapshotStore (node, { database, store, text }) {
+    return database ? databaseStore(database) : contextStore(node, store, text)
 }
 
-function contextStore (node, store) {
+function contextStore (node, store, text) {
     const state = storedState(node, {
         store,
+        text,
         key: 'snapshots',
         create: saved => new core.SnapshotHistory(saved)
     })

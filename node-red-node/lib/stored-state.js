@@ -4,23 +4,24 @@
 
 /**
  * @param {object} node
- * @param {{store?: string, key: string, create: (saved: object|null) => object}} options
+ * @param {{store?: string, key: string, create: (saved: object|null) => object, text: (key: string, vars?: object) => string}} options
+ *   `text`: the node's messages (RED._), with errors.contextRead, contextUnreadable and contextSave
  */
-function storedState (node, { store, key, create }) {
+function storedState (node, { store, key, create, text }) {
     const context = node.context()
     let saveTimer = null
     let value = null
     const ready = new Promise((resolve) => {
         context.get(key, store, (err, saved) => {
             if (err) {
-                node.error(`could not read ${key} from the context store: ${err.message}`)
+                node.error(text('errors.contextRead', { key, message: err.message }))
                 saved = undefined
             }
             try {
                 value = create(saved === undefined ? null : saved)
             } catch (e) {
                 const aside = `${key}-unreadable-${Date.now()}`
-                node.error(`the saved ${key} could not be read (${e.message}); it is kept as "${aside}" and an empty one is used`)
+                node.error(text('errors.contextUnreadable', { key, message: e.message, aside }))
                 context.set(aside, saved, store)
                 value = create(null)
             }
@@ -33,7 +34,7 @@ function storedState (node, { store, key, create }) {
         saveTimer = null
         return new Promise((resolve) => {
             context.set(key, value.toJSON(), store, err => {
-                if (err) node.error(`could not save ${key}: ${err.message}`)
+                if (err) node.error(text('errors.contextSave', { key, message: err.message }))
                 resolve()
             })
         })

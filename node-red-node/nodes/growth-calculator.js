@@ -29,7 +29,7 @@ const MODES = {
             yearlyRate: formatRate(r.yearlyRate),
             rating: r.rating
         }),
-        status: r => `${formatNumber(r.end)} after ${r.weeks} weeks`
+        status: r => ['projected', { end: formatNumber(r.end), weeks: r.weeks }]
     },
     table: {
         call: args => core.growthTable(args),
@@ -44,7 +44,7 @@ const MODES = {
         })),
         text: rows => `${rows.length} rates`,
         formatted: () => ({}),
-        status: rows => `${rows.length} rates`
+        status: rows => ['rates', { rates: rows.length }]
     },
     target: {
         call: args => core.planTarget(args),
@@ -67,7 +67,7 @@ const MODES = {
             requiredRating: p.required ? p.required.rating : '–',
             weeksToTarget: p.weeksToTarget === null ? 'never' : formatNumber(p.weeksToTarget)
         }),
-        status: p => p.required ? `${formatRate(p.required.weeklyRate)} a week` : `${p.weeksToTarget === null ? 'never' : formatNumber(p.weeksToTarget) + ' weeks'}`
+        status: p => p.required ? ['required', { rate: formatRate(p.required.weeklyRate) }] : p.weeksToTarget === null ? ['never'] : ['weeks', { weeks: formatNumber(p.weeksToTarget) }]
     }
 }
 
@@ -108,7 +108,10 @@ module.exports = function (RED) {
                 { topic: msg.topic, payload: mode.table(result) },
                 { topic: msg.topic, payload: mode.text(result), formatted: msg.formatted }
             ]
-        }, (msg, outputs) => mode.status(RED.util.getMessageProperty(outputs[0], property)))
+        }, (msg, outputs) => {
+            const [key, vars] = mode.status(RED.util.getMessageProperty(outputs[0], property))
+            return RED._(`growth-calculator.status.${key}`, vars)
+        })
     }
     RED.nodes.registerType('growth-calculator', GrowthCalculatorNode)
 }

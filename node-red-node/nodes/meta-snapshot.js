@@ -2,10 +2,10 @@
 // table of a selected pings database, or else in a context store.
 // A metrics object in (msg.payload, dated msg.date or today); the stored snapshot, the chosen
 // metric's charts, the table of every metric and the metric picker's options out.
-const { formatRate, formatSigned, formatValue } = require('../lib/format')
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { snapshotStore } = require('../lib/snapshot-store')
+const { metricRow } = require('../lib/views/meta-snapshot')
 
 /** The overview's default headline Cloud metrics (issue 11). */
 const DEFAULT_HEADLINE = 'teamCount, instanceCount, deviceCount, userCount, features.*'
@@ -20,19 +20,20 @@ module.exports = function (RED) {
     function MetaSnapshotNode (config) {
         RED.nodes.createNode(this, config)
         const node = this
+        const text = (key, vars) => RED._(`meta-snapshot.${key}`, vars)
         const selected = config.database ? RED.nodes.getNode(config.database) : null
         const missing = config.database && !selected
-            ? Object.assign(new Error('database: the selected pings database is not deployed'), { field: 'database' })
+            ? Object.assign(new Error(text('errors.notDeployed')), { field: 'database' })
             : null
         // A database set to $DATABASE_URL with none in the environment: the context store.
         const database = selected && !selected.unset ? selected : null
-        const state = snapshotStore(node, { database, store: config.store || undefined })
+        const state = snapshotStore(node, { database, store: config.store || undefined, text })
         if (database && !missing) {
             state.ready().then(() => {
-                node.status({ fill: 'green', shape: 'dot', text: `${state.history().metricNames.length} metrics` })
+                node.status({ fill: 'green', shape: 'dot', text: text('status.metrics', { metrics: state.history().metricNames.length }) })
             }, err => {
                 node.status({ fill: 'red', shape: 'ring', text: String(err.message).slice(0, 60) })
-                node.error(`the snapshot history could not be loaded from ${database.describe()}: ${err.message}`)
+                node.error(text('errors.load', { where: database.describe(), message: err.message }))
             })
         }
         const events = String(config.events || '').split(',').map(s => s.trim()).filter(Boolean)
@@ -70,16 +71,7 @@ module.exports = function (RED) {
                 Object.assign(tableMsg || {}, {
                     topic: 'metrics',
                     report,
-                    payload: report.metrics.map(m => ({
-                        metric: m.metric,
-                        latest: formatValue(m.latest),
-                        change: formatSigned(m.change),
-                        weeklyGrowth: formatRate(m.weeklyGrowth),
-                        rating: m.rating || '–',
-                        averageGrowth: formatRate(m.averageGrowth),
-                        since: m.firstDate,
-                        status: m.ended ? `ended ${m.latestDate}` : (m.aggregate === 'sum' ? 'event (weekly sum)' : 'gauge')
-                    }))
+                    payload: report.metrics.map(metricRow)
                 }),
                 { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen },
                 headlineSeries(history, names)
@@ -93,7 +85,7 @@ module.exports = function (RED) {
             if (msg.topic === 'report') return [null, ...views(msg, msg)]
             if (msg.topic === 'metric') {
                 if (typeof msg.payload !== 'string' || !history.metricNames.includes(msg.payload)) {
-                    throw Object.assign(new Error(`metric: ${JSON.stringify(msg.payload)} is not in the history`), { field: 'metric' })
+                    throw Object.assign(new Error(text('errors.unknownMetric', { metric: JSON.stringify(msg.payload) })), { field: 'metric' })
                 }
                 chosen = msg.payload
                 const [valueChart, growthChart] = views(msg)
@@ -108,10 +100,7 @@ module.exports = function (RED) {
             // Stored (in the database: committed) before it is reported stored.
             msg.payload = await state.add({ date: msg.date !== undefined ? msg.date : today(), metrics: msg.payload })
             return [msg, ...views(msg)]
-        }, () => {
-            const names = state.history().metricNames
-            return `${names.length} metrics`
-        })
+        }, () => text('status.metrics', { metrics: state.history().metricNames.length }))
 
         node.on('close', (removed, done) => {
             state.close().then(() => done())

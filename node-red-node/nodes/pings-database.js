@@ -3,12 +3,13 @@
 // node that selects it and closed when the flows stop. The password lives in the node's
 // credentials (never in the flow file); or the whole connection comes from $DATABASE_URL.
 const { Pool } = require('pg')
-const { quoteTable, snapshotTableFor } = require('../lib/pings-table')
+const { quoteTable, snapshotTableFor } = require('../lib/pg/identifiers')
 
 module.exports = function (RED) {
     function PingsDatabaseNode (config) {
         RED.nodes.createNode(this, config)
         const node = this
+        const text = (key, vars) => RED._(`pings-database.${key}`, vars)
         node.table = String(config.table || 'pings').trim()
         node.snapshotTable = snapshotTableFor(node.table)
         node.configError = null
@@ -23,10 +24,10 @@ module.exports = function (RED) {
         try {
             quoteTable(node.table)
             if (node.unset) {
-                node.configError = Object.assign(new Error('DATABASE_URL: is not set in the environment of Node-RED'), { field: 'DATABASE_URL' })
-                node.log('DATABASE_URL is not set: the nodes that use this database keep their embedded store')
+                node.configError = Object.assign(new Error(text('errors.noDatabaseUrl')), { field: 'DATABASE_URL' })
+                node.log(text('log.embedded'))
             } else {
-                connection = connectionOptions(config, node.credentials || {})
+                connection = connectionOptions(config, node.credentials || {}, text)
             }
         } catch (err) {
             node.configError = err
@@ -43,12 +44,12 @@ module.exports = function (RED) {
             })
             // An idle connection the server ended (a restart): the pool drops it and opens a
             // new one when asked. Without a listener the error would stop Node-RED.
-            node.pool.on('error', err => node.warn(`${node.describe()}: an idle connection was closed (${err.message})`))
+            node.pool.on('error', err => node.warn(text('warn.idleClosed', { where: node.describe(), message: err.message })))
         }
 
         /** Where it connects, for status texts and logs: never the password. */
         node.describe = function () {
-            if (!connection) return 'not configured'
+            if (!connection) return text('describe.notConfigured')
             if (connection.connectionString) return '$DATABASE_URL'
             return `${connection.user ? connection.user + '@' : ''}${connection.host}:${connection.port}/${connection.database}`
         }
@@ -69,7 +70,7 @@ module.exports = function (RED) {
             return `${where} ${node.table}`
         }
 
-        /** The pool and table for pings-table.js; throws the configuration's error, if any. */
+        /** The pool and table for lib/pg; throws the configuration's error, if any. */
         node.connection = function () {
             if (node.configError) throw node.configError
             return { pool: node.pool, table: node.table, snapshotTable: node.snapshotTable }
@@ -80,28 +81,28 @@ module.exports = function (RED) {
             node.pool = null
             if (!pool) return done()
             pool.end().then(() => done(), err => {
-                node.warn(`closing the connections: ${err.message}`)
+                node.warn(text('warn.closing', { message: err.message }))
                 done()
             })
         })
     }
 
     /** pg's connection options from the node's settings, checked by field. */
-    function connectionOptions (config, credentials) {
-        const fail = (field, message) => { throw Object.assign(new Error(`${field}: ${message}`), { field }) }
+    function connectionOptions (config, credentials, text) {
+        const fail = (field, key, vars) => { throw Object.assign(new Error(`${field}: ${text(`errors.${key}`, vars)}`), { field }) }
         if (config.useEnv === true || config.useEnv === 'true') {
             const url = process.env.DATABASE_URL
-            if (!url) fail('DATABASE_URL', 'is not set in the environment of Node-RED')
+            if (!url) fail('DATABASE_URL', 'notSet')
             return { connectionString: url }
         }
         const host = String(config.host || '').trim()
-        if (!host) fail('host', 'is required')
+        if (!host) fail('host', 'required')
         const port = config.port === undefined || config.port === '' ? 5432 : Number(config.port)
-        if (!Number.isInteger(port) || port < 1 || port > 65535) fail('port', `must be a whole number from 1 to 65535, got ${JSON.stringify(config.port)}`)
+        if (!Number.isInteger(port) || port < 1 || port > 65535) fail('port', 'port', { got: JSON.stringify(config.port) })
         const database = String(config.database || '').trim()
-        if (!database) fail('database', 'is required')
+        if (!database) fail('database', 'required')
         const ssl = { off: false, verify: { rejectUnauthorized: true }, 'no-verify': { rejectUnauthorized: false } }[config.ssl || 'off']
-        if (ssl === undefined) fail('ssl', `must be off, verify or no-verify, got ${JSON.stringify(config.ssl)}`)
+        if (ssl === undefined) fail('ssl', 'ssl', { got: JSON.stringify(config.ssl) })
         return {
             host,
             port,

@@ -47,7 +47,7 @@ module.exports = function (RED) {
             const s = outputs[3].summary
             return s.latestGrowth === null
                 ? RED._('week-on-week.status.noGrowth')
-                : `${formatRate(s.latestGrowth)} ${s.rating}`
+                : RED._('week-on-week.status.growth', { growth: formatRate(s.latestGrowth), rating: s.rating })
         })
     }
     RED.nodes.registerType('week-on-week', WeekOnWeekNode)

@@ -1,6 +1,7 @@
 const assert = require('node:assert/strict')
 const helper = require('node-red-node-test-helper')
-const growthCalculator = require('../nodes/growth-calculator.js')
+const { localised } = require('../../tests/support/locales')
+const growthCalculator = localised(require('../nodes/growth-calculator.js'))
 
 helper.init(require.resolve('node-red'))
 

@@ -3,7 +3,8 @@
 // targets set by message and kept in context, and an alert sent once per metric and week.
 const assert = require('node:assert/strict')
 const helper = require('node-red-node-test-helper')
-const overview = require('../nodes/growth-overview.js')
+const { localised } = require('../../tests/support/locales')
+const overview = localised(require('../nodes/growth-overview.js'))
 const core = require('../lib/core')
 
 helper.init(require.resolve('node-red'))

@@ -3,7 +3,8 @@ const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
 const helper = require('node-red-node-test-helper')
-const installations = require('../nodes/installations.js')
+const { localised } = require('../../tests/support/locales')
+const installations = localised(require('../nodes/installations.js'))
 const core = require('../lib/core')
 
 helper.init(require.resolve('node-red'))
@@ -161,25 +162,6 @@ describe('installations node', function () {
         const report = next('report')
         helper.getNode('ledger').receive({ topic: 'report', asOf })
         assert.deepEqual((await report).payload, { ...core.aggregateInstallations(pings.slice(0, 500), { asOf }), activeWindowDays: 7 })
-    })
-
-    it('moves a ledger saved in context by an earlier version to a checkpoint', async function () {
-        const old = new core.InstallationLedger(null)
-        old.ingestMany(pings.slice(0, 300))
-        await helper.unload()
-        // An earlier version's context: the whole ledger as JSON under "installations", put
-        // there by a node created just before the ledger's (the runtime empties memory
-        // context when it loads flows).
-        const seed = RED => RED.nodes.registerType('seed-legacy', function (config) {
-            RED.nodes.createNode(this, config)
-            helper._context.get('ledger', 'f1').set('installations', old.toJSON())
-        })
-        await helper.load([seed, installations], [flow[0], { id: 'seed', z: 'f1', type: 'seed-legacy' }, ...flow.slice(1)])
-        await waitForFile(path.join(userDir, 'product-growth', 'installations-ledger.checkpoint'), 3000)
-        const report = next('report')
-        helper.getNode('ledger').receive({ topic: 'report', asOf })
-        assert.deepEqual((await report).payload, { ...core.aggregateInstallations(pings.slice(0, 300), { asOf }), activeWindowDays: 7 })
-        assert.equal(helper.getNode('ledger').context().get('installations'), undefined, 'the old copy is gone from context')
     })
 
     it('refreshes the dashboard at most once per interval, and only after a change', async function () {

@@ -2,7 +2,8 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const helper = require('node-red-node-test-helper')
-const metaSnapshot = require('../nodes/meta-snapshot.js')
+const { localised } = require('../../tests/support/locales')
+const metaSnapshot = localised(require('../nodes/meta-snapshot.js'))
 
 helper.init(require.resolve('node-red'))
 

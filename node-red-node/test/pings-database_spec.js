@@ -2,8 +2,9 @@
 // database's meta_snapshots table, against a real PostgreSQL started here and stopped by PID.
 const assert = require('node:assert/strict')
 const helper = require('node-red-node-test-helper')
-const metaSnapshot = require('../nodes/meta-snapshot.js')
-const pingsDatabase = require('../nodes/pings-database.js')
+const { localised } = require('../../tests/support/locales')
+const metaSnapshot = localised(require('../nodes/meta-snapshot.js'))
+const pingsDatabase = localised(require('../nodes/pings-database.js'))
 const { postgresForNodeTests } = require('../../tests/support/postgres')
 const { waitFor } = require('../../tests/support/node-red')
 

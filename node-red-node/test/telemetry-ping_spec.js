@@ -2,7 +2,8 @@ const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
 const helper = require('node-red-node-test-helper')
-const telemetryPing = require('../nodes/telemetry-ping.js')
+const { localised } = require('../../tests/support/locales')
+const telemetryPing = localised(require('../nodes/telemetry-ping.js'))
 
 helper.init(require.resolve('node-red'))
 

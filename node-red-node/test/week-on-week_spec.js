@@ -1,6 +1,7 @@
 const assert = require('node:assert/strict')
 const helper = require('node-red-node-test-helper')
-const weekOnWeek = require('../nodes/week-on-week.js')
+const { localised } = require('../../tests/support/locales')
+const weekOnWeek = localised(require('../nodes/week-on-week.js'))
 
 helper.init(require.resolve('node-red'))
 

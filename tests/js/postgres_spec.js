@@ -6,7 +6,8 @@ const fs = require('node:fs')
 const path = require('node:path')
 const { Pool } = require('pg')
 const core = require('../../pkg')
-const table = require('../../node-red-node/lib/pings-table')
+const table = require('../../node-red-node/lib/pg')
+const { pingSource } = require('../../node-red-node/lib/ping-source')
 const { startPostgres } = require('../support/postgres')
 const { waitFor } = require('../support/node-red')
 
@@ -203,36 +204,67 @@ describe('the collector\'s pings table in PostgreSQL', function () {
             assert.deepEqual(ledger.report({}).days, core.aggregateInstallations([...first, ...second].map(asStored)).days)
         })
 
-        it('follows new rows by polling from the last key', async function () {
+        it('follows new rows by polling from the last key (the installations node\'s table source)', async function () {
             const followed = await makeTable(pool, 'followed')
             const all = core.demoPings({ installs: 10, days: 30, start: '2026-01-01' })
             const half = Math.floor(all.length / 2)
             const byTime = [...all].sort((a, b) => epoch(a) - epoch(b))
             const first = await insertAll(pool, followed, byTime.slice(0, half))
-            const ledger = new core.InstallationLedger(null)
-            const reads = []
-            const errors = []
-            const follower = table.followPings(pool, followed, {
-                intervalSeconds: 0.2,
-                settleSeconds: 0,
-                pageSize: 50,
-                onChunk: (chunk, last) => table.ingestChunk(ledger, chunk, last),
-                onRead: r => reads.push(r.rows),
-                onError: err => errors.push(err)
-            })
-            try {
-                await waitFor(() => follower.rows === first.length, { timeout: 10000, interval: 50, what: 'the first rows' })
-                const second = await insertAll(pool, followed, byTime.slice(half), { inOrder: true })
-                await waitFor(() => follower.rows === first.length + second.length, { timeout: 10000, interval: 50, what: 'the rows added since' })
-                assert.ok(reads.length >= 2, JSON.stringify(reads))
-                assert.deepEqual(errors, [])
-                assert.deepEqual(ledger.report({}).days, core.aggregateInstallations([...first, ...second].map(asStored)).days)
-            } finally {
-                await follower.stop()
+            const seen = { statuses: [], warnings: [], errors: [], changes: 0, rejected: [] }
+            const node = {
+                status: s => seen.statuses.push(s),
+                log () {},
+                warn: w => seen.warnings.push(w),
+                error: e => seen.errors.push(e),
+                context: () => ({ set: (key, value, store, done) => done() })
             }
-            const rows = follower.rows
+            const database = {
+                table: followed,
+                configError: null,
+                identity: () => `test ${followed}`,
+                describe: () => 'the test database',
+                connection: () => ({ pool, table: followed })
+            }
+            const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pg-follow-'))
+            const source = pingSource(node, {
+                activeWindowDays: 7,
+                database,
+                logFile: null,
+                checkpointFile: path.join(dir, 'followed.checkpoint'),
+                checkpointMs: 60000,
+                refreshMs: 5000,
+                pollMs: 200,
+                settleSeconds: 0,
+                resolve: name => path.resolve(dir, name)
+            }, {
+                text: (key, vars) => `${key} ${JSON.stringify(vars || {})}`,
+                changed: () => seen.changes++,
+                rejected: list => seen.rejected.push(...list)
+            })
+            const accepted = () => source.ledger().report({}).accepted
+            let stopped = false
+            try {
+                assert.deepEqual(await source.ready, [])
+                // The start read the rows there were; the polls read the rows added since, from its last key.
+                assert.equal(accepted(), first.length)
+                const second = await insertAll(pool, followed, byTime.slice(half), { inOrder: true })
+                await waitFor(() => accepted() === first.length + second.length, { timeout: 10000, interval: 50, what: 'the rows added since' })
+                assert.ok(seen.changes >= 1, 'a poll read rows')
+                assert.deepEqual([seen.warnings, seen.errors, seen.rejected], [[], [], []])
+                assert.ok(seen.statuses.every(s => s.fill !== 'red'), JSON.stringify(seen.statuses))
+                assert.deepEqual(source.ledger().report({}).days, core.aggregateInstallations([...first, ...second].map(asStored)).days)
+                await source.close()
+                stopped = true
+            } finally {
+                if (!stopped) await source.close()
+            }
+            const polls = seen.statuses.length
+            const rows = accepted()
             await new Promise(resolve => setTimeout(resolve, 500))
-            assert.equal(follower.rows, rows, 'no poll after stop')
+            assert.equal(seen.statuses.length, polls, 'no poll after close')
+            assert.equal(accepted(), rows)
+            assert.ok(fs.statSync(path.join(dir, 'followed.checkpoint')).size > 0, 'the checkpoint written on close')
+            fs.rmSync(dir, { recursive: true, force: true })
         })
 
         it('leaves rows newer than the settle time for a later poll', async function () {

@@ -4,7 +4,7 @@
 const assert = require('node:assert/strict')
 const fs = require('node:fs')
 const path = require('node:path')
-const table = require('../../node-red-node/lib/pings-table')
+const table = require('../../node-red-node/lib/pg')
 
 const fixtures = path.resolve(__dirname, '../../../shared/fixtures')
 const ddl = fs.readFileSync(path.join(fixtures, 'pings-table.sql'), 'utf8')

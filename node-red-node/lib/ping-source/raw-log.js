@@ -4,7 +4,7 @@
 // neither the log nor its copy in WebAssembly memory is ever held whole.
 const fs = require('node:fs')
 const fsp = fs.promises
-const core = require('./core')
+const core = require('../core')
 
 const CHUNK = 4 * 1024 * 1024
 const MAX_LINE = 64 * 1024 * 1024

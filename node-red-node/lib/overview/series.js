@@ -1,0 +1,65 @@
+// The overview's metrics: each one's daily values as they came (a later report of a day
+// replaces it), in the order the overview lists them, and its row from the core's
+// overviewRow. An alert goes out once per metric and week.
+const core = require('../core')
+
+/** The installations report's series the overview shows, by the name they are shown under. */
+const INSTALL_SERIES = [['active installs', 'active'], ['hosted instances', 'hosted'], ['remote instances', 'remote']]
+/** Cloud metrics come after the installations' three. */
+const CLOUD_ORDER = 10
+
+function overviewSeries () {
+    /** metric → {byDate: Map(date → value), aggregate, order} */
+    const series = new Map()
+
+    function merge (metric, points, aggregate, order) {
+        let s = series.get(metric)
+        if (!s) series.set(metric, s = { byDate: new Map(), aggregate, order })
+        s.aggregate = aggregate
+        for (const p of points) s.byDate.set(p.date, p.value)
+    }
+
+    return {
+        names: () => [...series.keys()],
+        /** An installations report's (or refresh's) days, merged by date. */
+        addInstallations (days) {
+            INSTALL_SERIES.forEach(([metric, field], i) => merge(metric, days.map(d => ({ date: d.date, value: d[field] })), 'last', i))
+        },
+        /** Headline Cloud metrics from the meta-snapshot node: {metric: {points, aggregate}}. */
+        addCloud (payload) {
+            for (const [metric, s] of Object.entries(payload)) {
+                if (!s || !Array.isArray(s.points)) {
+                    throw Object.assign(new Error(`payload.${metric}: must be {points: [{date, value}], aggregate}`), { field: `payload.${metric}` })
+                }
+                merge(metric, s.points, s.aggregate === 'sum' ? 'sum' : 'last', CLOUD_ORDER)
+            }
+        },
+        /** One core overviewRow per metric; `options` {asOf, floor, k}, `targets` {metric: {value, date}}. */
+        rows (options, targets) {
+            return [...series.entries()]
+                .sort((a, b) => a[1].order - b[1].order || a[0].localeCompare(b[0]))
+                .map(([metric, s]) => {
+                    const points = [...s.byDate.entries()].sort((a, b) => a[0].localeCompare(b[0])).map(([date, value]) => ({ date, value }))
+                    const rowOptions = { aggregate: s.aggregate, ...options }
+                    if (targets[metric]) rowOptions.target = targets[metric]
+                    return core.overviewRow(metric, points, rowOptions)
+                })
+        }
+    }
+}
+
+/** The rows' alerts not yet sent (`alerted`: "metric|week" → true, updated here). */
+function freshAlerts (rows, alerted) {
+    const fresh = []
+    for (const row of rows) {
+        const a = row.alert
+        if (!a) continue
+        const key = `${a.metric}|${a.week}`
+        if (alerted[key]) continue
+        alerted[key] = true
+        fresh.push(a)
+    }
+    return fresh
+}
+
+module.exports = { overviewSeries, freshAlerts }
