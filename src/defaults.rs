@@ -7,7 +7,8 @@ use serde::Serialize;
 use crate::analytics::retention::RETENTION_WEEKS;
 use crate::analytics::{AlertOptions, ACCOUNTING_CHART_WEEKS};
 use crate::telemetry::dashboard::DAY_TABLE_FIELDS;
-use crate::telemetry::ledger::DEFAULT_ACTIVE_WINDOW_DAYS;
+use crate::telemetry::dashboard::DEFAULT_CHART_SERIES;
+use crate::telemetry::ledger::{DEFAULT_ACTIVE_WINDOW_DAYS, DEFAULT_COUNT_KEYS, DEFAULT_VALUES_PER_DIMENSION};
 
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -24,6 +25,11 @@ pub struct Defaults {
     pub alert_floor: f64,
     /// An anomaly is a growth more than this many standard deviations from the mean.
     pub anomaly_k: f64,
+    /// Distinct values a dimension keeps, and count keys; the surplus is `other`.
+    pub max_values_per_dimension: u32,
+    pub max_count_keys: u32,
+    /// Series a breakdown chart draws besides `other`.
+    pub chart_series: u32,
 }
 
 pub fn defaults() -> Defaults {
@@ -35,6 +41,9 @@ pub fn defaults() -> Defaults {
         day_fields: DAY_TABLE_FIELDS.to_vec(),
         alert_floor: alerts.floor,
         anomaly_k: alerts.k,
+        max_values_per_dimension: DEFAULT_VALUES_PER_DIMENSION,
+        max_count_keys: DEFAULT_COUNT_KEYS,
+        chart_series: DEFAULT_CHART_SERIES,
     }
 }
 
@@ -50,5 +59,6 @@ mod tests {
         assert_eq!(d.accounting_weeks, 26);
         assert_eq!(d.day_fields, vec!["date", "active", "pinged", "added", "resurrected", "removed", "hosted", "remote"]);
         assert_eq!((d.alert_floor, d.anomaly_k), (0.01, 3.0));
+        assert_eq!((d.max_values_per_dimension, d.max_count_keys, d.chart_series), (100, 200, 8));
     }
 }

@@ -373,6 +373,13 @@ impl InstallationLedger {
         to_js_text(&retention::retention(&self.inner, report_options(options)?))
     }
 
+    /// `{driver, os, version, license, counts}`: values counted under `other` because the
+    /// dimension (or the count keys) was full.
+    #[wasm_bindgen(getter)]
+    pub fn overflow(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.inner.overflow())
+    }
+
     #[wasm_bindgen(getter)]
     pub fn installations(&self) -> f64 {
         self.inner.installations() as f64

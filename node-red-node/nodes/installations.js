@@ -6,7 +6,6 @@
 const path = require('node:path')
 const core = require('../lib/core')
 const { today } = require('../lib/clock')
-const { grouped } = require('../lib/format')
 const { onInput } = require('../lib/node-input')
 const { paced } = require('../lib/pace')
 const { pingSource } = require('../lib/ping-source')
@@ -20,6 +19,13 @@ module.exports = function (RED) {
         const node = this
         const text = (key, vars) => RED._(`installations.${key}`, vars)
         const activeWindowDays = Number(config.activeWindowDays) || DEFAULTS.activeWindowDays
+        // What outsiders can make the ledger hold is bounded (DESIGN.md): the surplus is `other`.
+        const ledgerOptions = {
+            activeWindowDays,
+            maxValuesPerDimension: Number(config.maxValuesPerDimension) || DEFAULTS.maxValuesPerDimension,
+            maxCountKeys: Number(config.maxCountKeys) || DEFAULTS.maxCountKeys
+        }
+        const chartSeries = Number(config.chartSeries) || DEFAULTS.chartSeries
         const reportOnIngest = config.reportOnIngest !== false
         const refreshMs = Math.max(1, Number(config.refreshSeconds) || 5) * 1000
         let lastDays = Number(config.lastDays) || null
@@ -43,7 +49,7 @@ module.exports = function (RED) {
         }, refreshMs)
 
         const source = pingSource(node, {
-            activeWindowDays,
+            ledgerOptions,
             database,
             logFile,
             checkpointFile: logFile
@@ -73,7 +79,7 @@ module.exports = function (RED) {
             // `today` marks the day in progress (its pinged count is charted apart); read once,
             // so it and `asOf` are the same day even across midnight.
             const now = today()
-            const options = { activeWindowDays, lastDays, today: now, ...range(asOf, now) }
+            const options = { activeWindowDays, lastDays, chartSeries, today: now, ...range(asOf, now) }
             if (reportDays) options.reportDays = reportDays
             return dashboardMessages(source.ledger().dashboard(options), msg, DEFAULTS.dayFields)
         }
@@ -113,7 +119,7 @@ module.exports = function (RED) {
             }
             const rejected = await source.ingest(msg)
             return [null, null, null, null, rejectedMessage(rejected)]
-        }, () => text('status.installs', { installs: grouped(source.ledger().installations) }))
+        }, () => source.statusText())
 
         node.on('close', (removed, done) => {
             closing = true

@@ -227,7 +227,7 @@ describe('the collector\'s pings table in PostgreSQL', function () {
             }
             const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'pg-follow-'))
             const source = pingSource(node, {
-                activeWindowDays: 7,
+                ledgerOptions: { activeWindowDays: 7 },
                 database,
                 logFile: null,
                 checkpointFile: path.join(dir, 'followed.checkpoint'),

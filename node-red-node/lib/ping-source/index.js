@@ -15,7 +15,8 @@ const { logFollower, readWhole } = require('./log')
 /**
  * @param {object} node the installations node
  * @param {object} options
- * @param {number} options.activeWindowDays
+ * @param {{activeWindowDays: number, maxValuesPerDimension?: number, maxCountKeys?: number}} options.ledgerOptions
+ *   how the ledger is kept: its active window, and the bounds on the names it keeps
  * @param {object|null} options.database a pings-database config node, or null
  * @param {string|null} options.logFile the raw log's absolute path, or null
  * @param {string} options.checkpointFile
@@ -29,25 +30,32 @@ const { logFollower, readWhole } = require('./log')
  * @param {(key: string, vars?: object) => string} hooks.text the node's messages (RED._)
  * @param {() => void} hooks.changed the ledger gained pings (the dashboard may refresh)
  * @param {(rejected: object[]) => void} hooks.rejected pings a poll refused
- * @returns {{ready: Promise<object[]>, ledger: () => object, ingest: (msg: object) => Promise<object[]>,
+ * @returns {{ready: Promise<object[]>, ledger: () => object, statusText: () => string, ingest: (msg: object) => Promise<object[]>,
  *            rebuild: (msg: object) => Promise<object[]>, close: () => Promise<void>}}
  *   `ready`, `ingest` and `rebuild` resolve with the pings they refused, with reasons.
  */
 function pingSource (node, options, hooks) {
-    const { activeWindowDays, database, logFile, checkpointFile } = options
+    const { ledgerOptions, database, logFile, checkpointFile } = options
     const text = hooks.text
     const source = {
         node,
         text,
         options,
         closing: false,
-        ledger: new core.InstallationLedger(null, { activeWindowDays }),
-        fresh: () => new core.InstallationLedger(null, { activeWindowDays }),
+        ledger: new core.InstallationLedger(null, ledgerOptions),
+        fresh: () => new core.InstallationLedger(null, ledgerOptions),
         status (fill, key, vars) {
             node.status({ fill, shape: fill === 'red' ? 'ring' : 'dot', text: text(`status.${key}`, vars) })
         },
+        /** `N installs`, and how many values went to `other` past the bounds, if any. */
+        statusText () {
+            const installs = grouped(source.ledger.installations)
+            const o = source.ledger.overflow
+            const past = o.driver + o.os + o.version + o.license + o.counts
+            return past ? text('status.overflow', { installs, past: grouped(past) }) : text('status.installs', { installs })
+        },
         idle () {
-            source.status('green', 'installs', { installs: grouped(source.ledger.installations) })
+            node.status({ fill: 'green', shape: 'dot', text: source.statusText() })
         },
         /** New pings: a checkpoint in a while (soon when it is the only copy), and the dashboard. */
         changed () {
@@ -98,6 +106,7 @@ function pingSource (node, options, hooks) {
     return {
         ready,
         ledger: () => source.ledger,
+        statusText: () => source.statusText(),
         ingest: msg => follower.ingest(msg),
         rebuild,
         close () {
@@ -114,7 +123,7 @@ function pingSource (node, options, hooks) {
 /** No table, no raw log: the pings are the messages', and the checkpoint their only copy. */
 function payloadIntake (source) {
     return {
-        loadCheckpoint: () => loadCheckpoint(source.options.checkpointFile, source.options.activeWindowDays),
+        loadCheckpoint: () => loadCheckpoint(source.options.checkpointFile, source.options.ledgerOptions),
         async start (loaded) {
             if (loaded.ledger) source.ledger = loaded.ledger
             return []

@@ -19,7 +19,7 @@ async function readWhole (source, file, into) {
 
 function logFollower (source) {
     const { node, text } = source
-    const { logFile, activeWindowDays } = source.options
+    const { logFile, ledgerOptions } = source.options
 
     // One read at a time; a message during a read asks for one more read after it.
     let following = null
@@ -47,7 +47,7 @@ function logFollower (source) {
     return {
         loadCheckpoint () {
             closeTornLine(logFile)
-            return loadCheckpoint(source.options.checkpointFile, activeWindowDays)
+            return loadCheckpoint(source.options.checkpointFile, ledgerOptions)
         },
         async start (loaded) {
             const started = Date.now()

@@ -84,7 +84,7 @@ async function writeCheckpoint (file, bytes) {
  * Loads a checkpoint. A file that fails its checks is moved aside (never deleted) and
  * `{ledger: null, aside, reason}` comes back, so the caller replays the log whole.
  */
-async function loadCheckpoint (file, activeWindowDays) {
+async function loadCheckpoint (file, ledgerOptions) {
     let bytes
     try {
         bytes = await fsp.readFile(file)
@@ -93,7 +93,7 @@ async function loadCheckpoint (file, activeWindowDays) {
         throw err
     }
     try {
-        const ledger = core.InstallationLedger.fromCheckpoint(bytes, { activeWindowDays })
+        const ledger = core.InstallationLedger.fromCheckpoint(bytes, ledgerOptions)
         return { ledger, bytes: bytes.length }
     } catch (err) {
         const aside = `${file}.unreadable-${Date.now()}`

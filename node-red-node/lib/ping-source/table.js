@@ -103,7 +103,7 @@ function tableFollower (source) {
     }
 
     return {
-        loadCheckpoint: () => loadCheckpoint(options.checkpointFile, options.activeWindowDays),
+        loadCheckpoint: () => loadCheckpoint(options.checkpointFile, options.ledgerOptions),
         async start (loaded) {
             const started = Date.now()
             database.connection() // the configuration's error, if any, stops here

@@ -194,6 +194,10 @@ impl Ledger {
         self.names.bounds
     }
 
+    pub fn overflow(&self) -> Overflow {
+        self.names.overflow
+    }
+
     /// What ingests and reports touched since the last call: tests assert that a ping's
     /// work does not grow with the history.
     pub fn take_work(&self) -> Work {
