@@ -11,6 +11,7 @@ const { onInput } = require('../lib/node-input')
 const { checkTarget } = require('../lib/overview/targets')
 const { overviewSeries, freshAlerts } = require('../lib/overview/series')
 const { overviewRow, alertEntry } = require('../lib/views/overview')
+const { overviewCsv } = require('../lib/views/csv')
 
 const DEFAULTS = core.defaults()
 /** The recent alerts kept for the list. */
@@ -63,6 +64,7 @@ module.exports = function (RED) {
             first.topic = 'overview'
             first.payload = all.map(overviewRow)
             first.rows = all
+            if (first.format === 'csv') first.csv = overviewCsv(all)
             return [
                 first,
                 fresh.length ? fresh.map(a => ({ topic: a.metric, payload: a.message, alert: a })) : null,

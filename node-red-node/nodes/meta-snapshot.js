@@ -6,6 +6,7 @@ const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { snapshotStore } = require('../lib/snapshot-store')
 const { metricRow } = require('../lib/views/meta-snapshot')
+const { metricsCsv } = require('../lib/views/csv')
 
 /** The overview's default headline Cloud metrics (issue 11). */
 const DEFAULT_HEADLINE = 'teamCount, instanceCount, deviceCount, userCount, features.*'
@@ -72,7 +73,7 @@ module.exports = function (RED) {
                     topic: 'metrics',
                     report,
                     payload: report.metrics.map(metricRow)
-                }),
+                }, tableMsg && tableMsg.format === 'csv' ? { csv: metricsCsv(report) } : {}),
                 { topic: 'metrics', options: names.map(n => ({ label: n, value: n })), payload: chosen },
                 headlineSeries(history, names)
             ]

@@ -72,15 +72,24 @@ describe('Cloud usage page', function () {
         await screenshot(page, 'cloud')
     })
 
-    it('downloads every metric as CSV, the rows the API reports', async function () {
+    it('downloads every metric as CSV with the raw values the API reports, the page\'s text aside', async function () {
         const [header, ...rows] = parseCsv(await download(page, widget(page, 'cloud-csv-link').locator('[data-csv="cloud"]')))
-        assert.deepEqual(header, ['metric', 'latest', 'change', 'weeklyGrowth', 'rating', 'averageGrowth', 'since', 'status'])
+        assert.deepEqual(header, ['metric', 'latest', 'change', 'weeklyGrowth (fraction)', 'rating', 'averageGrowth (fraction)', 'since', 'latestDate', 'aggregate', 'ended'])
         const report = (await server.json('/api/cloud')).body
         assert.deepEqual(rows.map(r => r[0]), report.metrics.map(m => m.metric))
+        const raw = v => (v === null || v === undefined ? '' : String(v))
         for (const [i, m] of report.metrics.entries()) {
-            assert.equal(rows[i][1], formatValue(m.latest), m.metric)
-            assert.equal(rows[i][3], formatRate(m.weeklyGrowth), m.metric)
-            assert.equal(rows[i][4], m.rating || '–', m.metric)
+            // Plain numbers a spreadsheet can sum: no grouping, no percent sign.
+            assert.equal(rows[i][1], raw(m.latest), m.metric)
+            assert.equal(rows[i][2], raw(m.change), m.metric)
+            assert.equal(rows[i][3], raw(m.weeklyGrowth), m.metric)
+            assert.equal(rows[i][4], raw(m.rating), m.metric)
+            assert.equal(rows[i][6], m.firstDate, m.metric)
+            assert.match(rows[i][1], /^-?\d+(\.\d+)?(e[-+]\d+)?$/, m.metric)
         }
+        // The page still shows the formatted text of the same figures.
+        const latest = report.metrics[0]
+        await widget(page, 'cloud-table').locator('td', { hasText: formatValue(latest.latest) }).first().waitFor()
+        assert.ok(formatRate(latest.weeklyGrowth))
     })
 })

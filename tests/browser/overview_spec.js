@@ -103,11 +103,27 @@ describe('Overview page', function () {
         await screenshot(page, 'overview-target')
     })
 
-    it('downloads the table as CSV with the API\'s rows', async function () {
+    it('downloads the table as CSV with the raw values behind the API\'s rows', async function () {
         const [header, ...rows] = parseCsv(await download(page, widget(page, 'ov-rows').locator('[data-csv="overview"]')))
-        assert.deepEqual(header, ['metric', 'latest', 'week', 'growth', 'rating', 'average', 'target', 'targetDate', 'status', 'needed', 'current', 'projected', 'reachDate', 'alert'])
+        assert.deepEqual(header, ['metric', 'latest', 'week', 'growth (fraction)', 'rating', 'average (fraction)', 'target', 'targetDate', 'onTrack', 'needed (fraction)', 'current (fraction)', 'reached', 'projected', 'reachDate', 'alert'])
         const api = (await server.json('/api/overview')).body
         assert.equal(rows.length, api.length)
-        rows.forEach((cells, i) => assert.deepEqual(cells, header.map(h => String(api[i][h]))))
+        const number = text => (text === '' ? null : Number(text))
+        rows.forEach((cells, i) => {
+            const row = api[i]
+            assert.equal(cells[0], row.metric)
+            // The raw figure, formatted as the page formats it, is the API's text.
+            assert.equal(formatValue(number(cells[1])), row.latest, row.metric)
+            assert.equal(cells[2] || '–', row.week, row.metric)
+            assert.equal(formatRate(number(cells[3])), row.growth, row.metric)
+            assert.equal(formatRate(number(cells[5])), row.average, row.metric)
+            assert.equal(cells[4] || '–', row.rating, row.metric)
+            if (cells[1] !== '') assert.match(cells[1], /^-?\d+(\.\d+)?(e[-+]\d+)?$/, row.metric)
+            if (row.target) {
+                assert.equal(formatValue(number(cells[6])), row.target, row.metric)
+                assert.equal(cells[7], row.targetDate, row.metric)
+                assert.equal(formatRate(number(cells[9])), row.needed, row.metric)
+            }
+        })
     })
 })

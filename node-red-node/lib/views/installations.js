@@ -2,6 +2,7 @@
 // `ui-chart` replacements, the day table, the KPI texts, the growth accounting and cohort
 // retention tables. Formatting only: every figure and every list comes from the core.
 const { formatNumber, formatRate, formatShare, formatSigned, formatValue } = require('../format')
+const { retentionCsv } = require('./csv')
 
 /**
  * Outputs 1 to 4 from one `ledger.dashboard()` answer. `msg` (a report asked for) is reused
@@ -73,6 +74,7 @@ function analyticsMessages ({ weeks, chart, cohorts, retentionWeeks }, first) {
         first.accounting = accounting
         first.retention = retention
         first.retentionWeeks = retentionWeeks
+        if (first.format === 'csv') first.csv = retentionCsv(cohorts, retentionWeeks)
     }
     return [
         { topic: 'accounting', payload: chart.filter(p => p.series !== 'net'), action: 'replace' },
