@@ -64,7 +64,7 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
             const sets = await res.json()
             const ours = sets.filter(s => s.module === 'node-red-contrib-product-growth')
             const declared = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes).sort()
-            assert.deepEqual(declared, ['growth-calculator', 'growth-overview', 'installations', 'meta-snapshot', 'pings-database', 'store-ping', 'telemetry-ping', 'week-on-week'])
+            assert.deepEqual(declared, ['api-query', 'growth-calculator', 'growth-overview', 'installations', 'meta-snapshot', 'pings-database', 'store-ping', 'telemetry-ping', 'week-on-week'])
             assert.deepEqual(ours.map(s => s.types).flat().sort(), declared)
             assert.ok(ours.every(s => s.enabled && !s.err), JSON.stringify(ours))
             // Loaded is not enough: deploy both nodes behind HTTP endpoints and use them.
