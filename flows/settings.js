@@ -29,6 +29,27 @@ function ipSalt () {
 }
 const IP_SALT = ipSalt()
 
+/**
+ * Where this instance's data lives (DESIGN.md "Commands": demo data never meets a team's).
+ * The start command writes .product-growth-store (scripts/store.js): "demo" for the demo year
+ * in demo/, "team" for a real source's data in team/. Without it (Node-RED started on this
+ * directory by hand), the user directory itself.
+ */
+function dataStore () {
+    let store = null
+    try {
+        store = fs.readFileSync(path.join(__dirname, '.product-growth-store'), 'utf8').trim()
+    } catch (err) {
+        if (err.code !== 'ENOENT') throw err
+    }
+    if (store === null) return { dir: __dirname, demo: false }
+    if (store !== 'demo' && store !== 'team') throw new Error(`.product-growth-store: must say demo or team, says "${store.slice(0, 40)}"`)
+    const dir = path.join(__dirname, store)
+    fs.mkdirSync(dir, { recursive: true })
+    return { dir, demo: store === 'demo' }
+}
+const STORE = dataStore()
+
 function hashIp (ip) {
     return crypto.createHmac('sha256', IP_SALT).update(String(ip)).digest('base64')
 }
@@ -173,24 +194,27 @@ module.exports = {
     uiPort: Number(process.env.PORT) || 1880,
     flowFile: 'flows.json',
     flowFilePretty: true,
-    // Relative file paths in flows (the collector's raw log) are in the user directory.
-    fileWorkingDirectory: __dirname,
+    // Relative file paths in flows (the collector's raw log, the ledger's checkpoint) are in
+    // the store's directory.
+    fileWorkingDirectory: STORE.dir,
     // Request bodies above this get 413 before any flow sees them; the collector flow
     // applies its own, smaller limit to pings.
     apiMaxLength: '1mb',
     credentialSecret: false,
-    // State of the product-growth nodes survives restarts: the default store is on disk.
+    // State of the product-growth nodes survives restarts: the default store is on disk, in
+    // the store's directory (a target set on a demo page stays with the demo).
     contextStorage: {
-        default: { module: 'localfilesystem', config: { flushInterval: 1 } },
+        default: { module: 'localfilesystem', config: { dir: STORE.dir, flushInterval: 1 } },
         memory: { module: 'memory' }
     },
     // The editor's app is mounted at / too and parses JSON before the flows' app sees a
     // request, so the collector's body handling runs in both.
     httpAdminMiddleware: pingBody,
     httpNodeMiddleware: pingBody,
-    // The cloud flow's backfill reads demo-snapshots.json from the user directory.
+    // The cloud flow's backfill reads demo-snapshots.json from the store's directory; every
+    // page says "demo data" when `demo` is set.
     functionExternalModules: true,
-    functionGlobalContext: { userDir: __dirname },
+    functionGlobalContext: { dataDir: STORE.dir, demo: STORE.demo },
     logging: {
         console: { level: process.env.NODE_RED_LOG_LEVEL || 'info', metrics: false, audit: false }
     },

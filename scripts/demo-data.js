@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Writes realistic demo data into a Node-RED user directory, unless it already holds data:
+// Writes realistic demo data into the demo store (scripts/store.js), unless it already holds it:
 // a year of FlowFuse usage pings ending yesterday, as the NDJSON raw log the collector flow
 // keeps (pings.ndjson), which the installations node rebuilds its ledger from on first
 // start; and a year of Cloud meta snapshots (demo-snapshots.json) for the cloud flow.
 //
-//   node scripts/demo-data.js <userDir> [--installs N] [--days N]
+//   node scripts/demo-data.js <storeDir> [--installs N] [--days N]
 const fs = require('node:fs')
 const path = require('node:path')
 const core = require('../pkg')
@@ -35,19 +35,20 @@ function writeDemoSnapshots (userDir, { days = 365, seed = 2026 } = {}) {
     return { file, written: snapshots.length }
 }
 
-module.exports = { writeDemoPings, writeDemoSnapshots }
+/** Both, into the demo store's directory. */
+function writeDemo (dir, { installs = 400, days = 365 } = {}) {
+    return [writeDemoPings(dir, { installs, days }), writeDemoSnapshots(dir, { days })]
+}
+
+module.exports = { writeDemo, writeDemoPings, writeDemoSnapshots }
 
 if (require.main === module) {
     const dir = process.argv[2]
     if (!dir) {
-        console.error('usage: node scripts/demo-data.js <userDir> [--installs N] [--days N]')
+        console.error('usage: node scripts/demo-data.js <storeDir> [--installs N] [--days N]')
         process.exit(2)
     }
-    const days = arg('--days', 365)
-    for (const { file, written } of [
-        writeDemoPings(path.resolve(dir), { installs: arg('--installs', 400), days }),
-        writeDemoSnapshots(path.resolve(dir), { days })
-    ]) {
+    for (const { file, written } of writeDemo(path.resolve(dir), { installs: arg('--installs', 400), days: arg('--days', 365) })) {
         console.log(written ? `[demo] ${written} demo records written to ${file}` : `[demo] ${file} already exists; left as it is`)
     }
 }

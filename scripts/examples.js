@@ -21,17 +21,19 @@ function without (nodes, ids) {
     })
 }
 
-const DEMO = ['cloud-seed', 'cloud-seed-demo']
+// The demo backfill, and each page's demo label with the inject that sets it.
+const DEMO = ['cloud-seed', 'cloud-seed-demo', ...['ov', 'inst', 'cloud', 'gc'].flatMap(p => [`${p}-demo-start`, `${p}-demo-label`])]
 const TO_OVERVIEW = ['inst-to-overview', 'inst-report-in', 'cloud-to-overview', 'cloud-report-in']
+const app = name => without(flows(name), DEMO)
 const database = () => flows('collector').filter(n => n.type === 'pings-database')
 
 /** name → {title, nodes}: the examples written from the application's flows. */
 function examples () {
     const base = flows('dashboard')
     return {
-        'collector-and-installations': [...base, ...flows('collector'), ...without(flows('installations'), TO_OVERVIEW)],
-        'cloud-snapshots': [...base, ...database(), ...without(flows('cloud'), [...DEMO, ...TO_OVERVIEW])],
-        'overview-whole-dashboard': [...base, ...flows('collector'), ...flows('installations'), ...without(flows('cloud'), DEMO), ...flows('overview')]
+        'collector-and-installations': [...base, ...flows('collector'), ...without(app('installations'), TO_OVERVIEW)],
+        'cloud-snapshots': [...base, ...database(), ...without(app('cloud'), TO_OVERVIEW)],
+        'overview-whole-dashboard': [...base, ...flows('collector'), ...app('installations'), ...app('cloud'), ...app('overview')]
     }
 }
 

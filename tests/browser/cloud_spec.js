@@ -21,7 +21,7 @@ describe('Cloud usage page', function () {
         socket = recordWidgetData(page)
         // Independently: the demo snapshots the start wrote, through the core.
         history = new core.SnapshotHistory()
-        history.addAll(JSON.parse(fs.readFileSync(path.join(server.userDir, 'demo-snapshots.json'), 'utf8')))
+        history.addAll(JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8')))
     })
     after(async function () {
         if (browser) await browser.close()

@@ -25,7 +25,7 @@ describe('Installations page: NDJSON default and PostgreSQL show the same', func
         await pool.query(ddl)
         embedded = await startNodeRed({ demo: { installs: 90, days: 75 } })
         // The very pings of the embedded raw log, inserted as the collector inserts them.
-        const pings = fs.readFileSync(path.join(embedded.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const pings = fs.readFileSync(path.join(embedded.dataDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
         const stored = await insertAll(pool, 'pings', pings)
         assert.equal(stored.length, pings.length)
         database = await startNodeRed({ env: { DATABASE_URL: pg.url } })
@@ -58,7 +58,7 @@ describe('Installations page: NDJSON default and PostgreSQL show the same', func
         const fromTable = await kpisOf(database, 'installations-postgresql')
         assert.deepEqual(fromTable, fromLog)
         // Independently of both pages: the core over the raw log, as of today.
-        const raw = fs.readFileSync(path.join(embedded.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const raw = fs.readFileSync(path.join(embedded.dataDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
         const today = new Date().toISOString().slice(0, 10)
         const days = core.aggregateInstallations(raw, { asOf: today }).days
         assert.equal(fromTable.active, days.at(-1).active.toLocaleString('en-US'))

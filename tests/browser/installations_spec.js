@@ -43,7 +43,7 @@ describe('Installations page', function () {
         await page.waitForFunction(() => document.querySelector('#nrdb-ui-widget-inst-kpis [data-kpi="active"] .kpi-value')?.textContent.trim() !== '–', null, { timeout: 20000 })
 
         // Independently: the core over the raw log the start wrote, as of today.
-        const raw = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const raw = fs.readFileSync(path.join(server.dataDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
         const today = new Date().toISOString().slice(0, 10)
         const report = core.aggregateInstallations(raw, { asOf: today })
         const last = report.days.at(-1)
@@ -108,7 +108,7 @@ describe('Installations page', function () {
             }
         }
         // The oldest cohort, by hand from the raw log: installs whose first ping is in its week.
-        const raw = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const raw = fs.readFileSync(path.join(server.dataDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
         const firstDay = new Map()
         for (const p of raw) {
             const day = (p.receivedAt || p.created_at).slice(0, 10)

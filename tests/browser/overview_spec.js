@@ -45,7 +45,7 @@ describe('Overview page', function () {
         assert.deepEqual([...shown].sort(), [...headline].sort())
 
         // Independently, from the raw log: the last complete week's value and its growth.
-        const raw = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
+        const raw = fs.readFileSync(path.join(server.dataDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
         const days = core.aggregateInstallations(raw, { asOf: today }).days
         const sunday = lastSunday(today)
         const before = new Date(Date.parse(sunday) - 7 * 864e5).toISOString().slice(0, 10)
@@ -57,7 +57,7 @@ describe('Overview page', function () {
         }
         // The Cloud rows from the snapshot history the start command wrote.
         const history = new core.SnapshotHistory(null)
-        history.addAll(JSON.parse(fs.readFileSync(path.join(server.userDir, 'demo-snapshots.json'), 'utf8')))
+        history.addAll(JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8')))
         for (const metric of headline.slice(3)) {
             const points = history.metric(metric, { asOf: today }).points
             const at = d => points.find(p => p.date === d)?.value

@@ -24,8 +24,8 @@ describe('collector: checkpoint and raw log across kill -9', function () {
 
     it('restarts from the checkpoint and the tail, equal to a full read; a damaged checkpoint is set aside', async function () {
         server = await startNodeRed({ demo: { installs: 40, days: 60 }, env: { PING_RATE_PER_MINUTE: '0' } })
-        const { userDir } = server
-        const log = path.join(userDir, 'pings.ndjson')
+        const { userDir, dataDir } = server
+        const log = path.join(dataDir, 'pings.ndjson')
         const checkpoint = log + '.checkpoint'
         await waitFor(() => /checkpoint: [\d.]+ MB written/.test(server.log()), { what: 'the first checkpoint' })
         const covered = core.InstallationLedger.fromCheckpoint(fs.readFileSync(checkpoint)).logOffset
@@ -57,9 +57,9 @@ describe('collector: checkpoint and raw log across kill -9', function () {
         server = await startNodeRed({ userDir, env: { PING_RATE_PER_MINUTE: '0' } })
         await waitFor(() => /could not be read \(checkpoint: fails its checksum\)/.test(server.log()), { what: 'the damaged checkpoint to be named' })
         await waitFor(() => /started from the whole raw log/.test(server.log()), { what: 'a full read of the log' })
-        const aside = fs.readdirSync(userDir).filter(f => f.startsWith('pings.ndjson.checkpoint.unreadable-'))
+        const aside = fs.readdirSync(dataDir).filter(f => f.startsWith('pings.ndjson.checkpoint.unreadable-'))
         assert.equal(aside.length, 1)
-        assert.deepEqual(fs.readFileSync(path.join(userDir, aside[0])), bytes, 'kept as it was')
+        assert.deepEqual(fs.readFileSync(path.join(dataDir, aside[0])), bytes, 'kept as it was')
         assert.deepEqual((await server.json('/api/installations')).body, wholeLogReport(log))
     })
 })

@@ -2,30 +2,8 @@
 // server that serves the captured response: the snapshot, its bearer token, and a metric
 // added to the response showing up with no change to the flow.
 const assert = require('node:assert/strict')
-const fs = require('node:fs')
-const http = require('node:http')
-const path = require('node:path')
 const { startNodeRed } = require('../support/node-red')
-
-const adminStats = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../shared/fixtures/admin-stats-ce.json'), 'utf8'))
-
-/** A stand-in for FlowFuse's API on 127.0.0.1; `respond` decides each answer. */
-function fakePlatform () {
-    const requests = []
-    let respond = () => [200, adminStats]
-    const server = http.createServer((req, res) => {
-        requests.push({ method: req.method, url: req.url, authorization: req.headers.authorization })
-        const [status, body] = respond(req)
-        res.writeHead(status, { 'Content-Type': 'application/json' })
-        res.end(JSON.stringify(body))
-    })
-    return new Promise(resolve => server.listen(0, '127.0.0.1', () => resolve({
-        url: `http://127.0.0.1:${server.address().port}`,
-        requests,
-        answer (fn) { respond = fn },
-        close: () => new Promise(r => server.close(r))
-    })))
-}
+const { fakePlatform, adminStats } = require('../support/platform')
 
 describe('snapshot flow: FlowFuse admin stats → history', function () {
     let platform, server
@@ -47,6 +25,8 @@ describe('snapshot flow: FlowFuse admin stats → history', function () {
         assert.deepEqual(platform.requests.at(-1), { method: 'GET', url: '/api/v1/admin/stats', authorization: 'Bearer ffpat_test' })
         assert.equal(res.body.date, today)
         assert.equal(res.body.replaced, false)
+        // The request node's method is fixed: nothing on the message overrides it (issue 20 item 4).
+        assert.doesNotMatch(server.log(), /can no longer override/, 'no warning on a snapshot')
         assert.deepEqual(Object.keys(res.body.metrics).sort(), [
             'adminCount', 'deviceCount', 'devicesByLastSeen.day', 'devicesByLastSeen.month', 'devicesByLastSeen.never',
             'devicesByLastSeen.older', 'devicesByLastSeen.week', 'devicesByMode.autonomous', 'instanceCount', 'inviteCount',

@@ -6,7 +6,8 @@ const net = require('node:net')
 const os = require('node:os')
 const path = require('node:path')
 const { prepareUserDir, root } = require('../../scripts/userdir')
-const { writeDemoPings, writeDemoSnapshots } = require('../../scripts/demo-data')
+const { writeDemo } = require('../../scripts/demo-data')
+const { useStore } = require('../../scripts/store')
 
 function freePort () {
     return new Promise((resolve, reject) => {
@@ -36,14 +37,21 @@ async function waitFor (check, { timeout = 30000, interval = 200, what = 'condit
  * @param {boolean} [options.prepare] write settings and flows into it (default true)
  * @param {object} [options.env] extra environment for the flows
  * @param {string} [options.cwd] Node-RED's working directory (default the user directory)
- * @param {{installs: number, days: number}} [options.demo] write demo pings and snapshots before starting
+ * @param {{installs: number, days: number}} [options.demo] start on the demo store, as the start
+ *   command does with no real source, with demo pings and snapshots of this size
+ * @param {'team'} [options.store] start on the team's store, as the start command does on a real source
+ * The returned `dataDir` is where the raw log and the context are: the store's directory, else
+ * the user directory itself.
  */
 async function startNodeRed (options = {}) {
     const userDir = options.userDir || fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-'))
     if (options.prepare !== false) prepareUserDir(userDir)
+    let dataDir = userDir
     if (options.demo) {
-        writeDemoPings(userDir, options.demo)
-        writeDemoSnapshots(userDir, options.demo)
+        dataDir = useStore(userDir, 'demo')
+        writeDemo(dataDir, options.demo)
+    } else if (options.store) {
+        dataDir = useStore(userDir, options.store)
     }
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
@@ -70,6 +78,7 @@ async function startNodeRed (options = {}) {
         url,
         port,
         userDir,
+        dataDir,
         pid: child.pid,
         log: () => log,
         /** Resolves with the parsed JSON body of a request to the running Node-RED. */
