@@ -17,8 +17,8 @@ const { fmt, MB, cpuMs, memory, logged, demoFile } = require('./proc')
 
 const smoke = process.argv.includes('--smoke')
 const SIZE = smoke ? { installs: 60, days: 120, rate: 10, seconds: 3 } : { installs: 1600, days: 1095, rate: 10, seconds: 30 }
-// STEADY_SECONDS changes the trickle's length; STEADY_NODE_OPTIONS is passed to Node-RED
-// (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
+// STEADY_SECONDS changes the trickle's length; STEADY_NODE_OPTIONS is passed to Node-RED's
+// Node.js (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it).
 if (process.env.STEADY_SECONDS) SIZE.seconds = Number(process.env.STEADY_SECONDS)
 
 const percentile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
@@ -32,11 +32,12 @@ async function main () {
     fs.copyFileSync(dataFile, log)
     const logBytes = fs.statSync(log).size
     const lines = smoke ? fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 1000060
-    const env = { PING_RATE_PER_MINUTE: '0', ...(process.env.STEADY_NODE_OPTIONS ? { NODE_OPTIONS: process.env.STEADY_NODE_OPTIONS } : {}) }
+    const env = { PING_RATE_PER_MINUTE: '0' }
+    const nodeArgs = (process.env.STEADY_NODE_OPTIONS || '').split(' ').filter(Boolean)
     console.error(`[steady] ${fmt(lines)} pings, ${fmt(logBytes / MB)} MB of raw log in ${userDir}`)
 
     // 1. A start with no checkpoint: the whole log is read.
-    let server = await startNodeRed({ userDir, env })
+    let server = await startNodeRed({ userDir, env, nodeArgs })
     const rebuildMs = await logged(server, /started from the whole raw log in (\d+) ms/)
     const checkpointMs = await logged(server, /checkpoint: [\d.]+ MB written in (\d+) ms/)
     const checkpointBytes = fs.statSync(log + '.checkpoint').size
@@ -69,7 +70,7 @@ async function main () {
 
     // 3. Stop (the checkpoint is written on the way down), start again: checkpoint + tail.
     await server.stop('SIGTERM')
-    server = await startNodeRed({ userDir, env })
+    server = await startNodeRed({ userDir, env, nodeArgs })
     const startMs = await logged(server, /started from the checkpoint \([\d.]+ MB\) and [\d.]+ MB of raw log in (\d+) ms/)
     const after = (await server.json('/api/installations')).body
     assert.deepEqual(after, before, 'the report after a restart from the checkpoint is the one before')

@@ -36,6 +36,7 @@ async function waitFor (check, { timeout = 30000, interval = 200, what = 'condit
  * @param {string} [options.userDir] reuse a directory (for restart tests); a new temp one otherwise
  * @param {boolean} [options.prepare] write settings and flows into it (default true)
  * @param {object} [options.env] extra environment for the flows
+ * @param {string[]} [options.nodeArgs] options for Node.js itself (e.g. --cpu-prof, which NODE_OPTIONS refuses)
  * @param {string} [options.cwd] Node-RED's working directory (default the user directory)
  * @param {{installs: number, days: number}} [options.demo] start on the demo store, as the start
  *   command does with no real source, with demo pings and snapshots of this size
@@ -56,7 +57,7 @@ async function startNodeRed (options = {}) {
     const port = await freePort()
     const url = `http://127.0.0.1:${port}`
     let log = ''
-    const child = spawn(process.execPath, [path.join(root, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
+    const child = spawn(process.execPath, [...(options.nodeArgs || []), path.join(root, 'node_modules/node-red/red.js'), '--userDir', userDir, '--settings', path.join(userDir, 'settings.js')], {
         env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
         // Relative file paths (the file node's) resolve here when no fileWorkingDirectory is set.
         cwd: options.cwd || userDir,
