@@ -1,7 +1,7 @@
 // The tarball people install: it must carry the .wasm and load both nodes in a clean
 // Node-RED user directory on a machine with no Rust.
 const assert = require('node:assert/strict')
-const { execFileSync } = require('node:child_process')
+const { execFileSync, spawnSync } = require('node:child_process')
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
@@ -28,7 +28,7 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
     it('lists the .wasm, the nodes, their help and the examples', function () {
         const nodes = Object.keys(require(path.join(packageDir, 'package.json'))['node-red'].nodes)
         const perNode = nodes.flatMap(n => [`nodes/${n}.js`, `nodes/${n}.html`, `nodes/locales/en-US/${n}.json`, `nodes/locales/en-US/${n}.html`])
-        for (const file of ['README.md', 'LICENSE', 'core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json', 'examples/collector-and-installations.json', 'examples/cloud-snapshots.json', 'examples/overview-whole-dashboard.json']) {
+        for (const file of ['README.md', 'CHANGELOG.md', 'LICENSE', 'core/product_growth_bg.wasm', 'core/product_growth.js', ...perNode, 'examples/growth-calculator.json', 'examples/week-on-week.json', 'examples/collector-and-installations.json', 'examples/cloud-snapshots.json', 'examples/overview-whole-dashboard.json']) {
             assert.ok(this.files.includes(file), `${file} missing from ${this.files.join(', ')}`)
         }
         assert.ok(!this.files.some(f => f.startsWith('test/')), 'tests are not shipped')
@@ -45,6 +45,25 @@ describe('the packed node-red-contrib-product-growth tarball', function () {
         const readme = fs.readFileSync(path.join(packageDir, 'README.md'), 'utf8')
         for (const node of Object.keys(manifest['node-red'].nodes).map(n => n.replace(/-/g, ' '))) assert.ok(readme.includes('`' + node + '`'), `README says what ${node} does`)
         assert.match(readme, /need `@flowfuse\/node-red-dashboard` installed first/)
+    })
+
+    it('would publish with no warning about the package, its version in the changelog', function () {
+        const manifest = require(path.join(packageDir, 'package.json'))
+        // --offline: the registry's list of published versions is only a guard against
+        // publishing one twice, and npm carries on without it.
+        const result = spawnSync('npm', ['publish', '--dry-run', '--json', '--offline'], { cwd: packageDir, encoding: 'utf8' })
+        assert.equal(result.status, 0, result.stderr)
+        const warnings = result.stderr.split('\n').filter(line => /^npm warn/.test(line))
+        // Not being logged in to npm is this machine's state, not the package's: the one
+        // warning a dry run may give. A manifest npm would correct ("npm pkg fix") or an
+        // unknown publishConfig key would show here.
+        assert.deepEqual(warnings.filter(line => !/requires you to be logged in .*\(dry-run\)/.test(line)), [])
+        const packed = JSON.parse(result.stdout)[manifest.name]
+        assert.equal(packed.version, manifest.version)
+        assert.ok(packed.files.some(f => f.path === 'CHANGELOG.md'))
+        const changelog = fs.readFileSync(path.join(packageDir, 'CHANGELOG.md'), 'utf8')
+        assert.match(changelog, new RegExp(`^## \\[${manifest.version.replace(/\./g, '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}$`, 'm'), 'the version has its entry')
+        assert.match(changelog, /Semantic Versioning/)
     })
 
     it('installs into a clean user directory and loads every node with no Rust on the PATH', async function () {
