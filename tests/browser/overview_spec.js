@@ -7,7 +7,7 @@ const fs = require('node:fs')
 const path = require('node:path')
 const core = require('../../pkg')
 const { startNodeRed, waitFor } = require('../support/node-red')
-const { openBrowser, screenshot, widget } = require('../support/browser')
+const { openBrowser, screenshot, widget, setTarget: setTargetOnPage } = require('../support/browser')
 const { formatRate, formatValue } = require('../../node-red-node/lib/format')
 const { parseCsv, download } = require('../support/csv')
 
@@ -75,14 +75,7 @@ describe('Overview page', function () {
         await screenshot(page, 'overview')
     })
 
-    async function setTarget (metric, value, date) {
-        const form = widget(page, 'ov-form')
-        await form.locator('.v-select').first().click()
-        await page.getByRole('option', { name: metric, exact: true }).click()
-        await form.getByLabel('Target value').fill(String(value))
-        await form.getByLabel('By (date)').fill(date)
-        await form.getByRole('button', { name: 'set target' }).click()
-    }
+    const setTarget = (metric, value, date) => setTargetOnPage(page, metric, value, date)
 
     it('sets a target through the form and shows it on track or behind', async function () {
         const api = (await server.json('/api/overview')).body
@@ -125,5 +118,32 @@ describe('Overview page', function () {
                 assert.equal(formatRate(number(cells[9])), row.needed, row.metric)
             }
         })
+    })
+
+    it('shows 10 rows and more whole: no inner scrollbar, the CSV link in view', async function () {
+        // As in the editor: the snapshot node's headline list gets the team types too (3
+        // more rows, 12 in all), deployed as a change of that node.
+        const flows = (await server.json('/flows')).body
+        const snapshot = flows.find(n => n.id === 'cloud-snapshot')
+        snapshot.headline += ', teamsByType.*'
+        const deployed = await fetch(server.url + '/flows', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' }, body: JSON.stringify(flows) })
+        assert.equal(deployed.status, 204)
+        await page.reload()
+        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === 12, { timeout: 30000, what: '12 rows' })
+        const boxes = await widget(page, 'ov-rows').evaluate(el => {
+            const scrolls = [el, ...el.querySelectorAll('*')].filter(e => e.scrollHeight > e.clientHeight + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
+            const link = el.querySelector('[data-csv="overview"]').getBoundingClientRect()
+            const box = el.getBoundingClientRect()
+            return { scrolls: scrolls.map(e => e.className || e.tagName), link: { top: link.top, bottom: link.bottom }, box: { top: box.top, bottom: box.bottom } }
+        })
+        assert.deepEqual(boxes.scrolls, [], 'no element of the table scrolls on its own')
+        assert.ok(boxes.link.top >= boxes.box.top && boxes.link.bottom <= boxes.box.bottom, `the CSV link ${JSON.stringify(boxes.link)} lies inside the widget ${JSON.stringify(boxes.box)}`)
+        // And nothing lies over it: the link is what a click there reaches.
+        const hit = await widget(page, 'ov-rows').locator('[data-csv="overview"]').evaluate(a => {
+            const r = a.getBoundingClientRect()
+            return document.elementFromPoint(r.left + r.width / 2, r.bottom - 2) === a
+        })
+        assert.ok(hit, 'the CSV link is whole and on top')
+        await screenshot(page, 'overview-12-rows')
     })
 })

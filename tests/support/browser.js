@@ -28,4 +28,14 @@ function widget (page, nodeId) {
     return page.locator(`#nrdb-ui-widget-${nodeId}`)
 }
 
-module.exports = { openBrowser, screenshot, widget, SCREENSHOTS }
+/** Sets a metric's target through the Overview page's form, as a person does. */
+async function setTarget (page, metric, value, date) {
+    const form = widget(page, 'ov-form')
+    await form.locator('.v-select').first().click()
+    await page.getByRole('option', { name: metric, exact: true }).click()
+    await form.getByLabel('Target value').fill(String(value))
+    await form.getByLabel('By (date)').fill(date)
+    await form.getByRole('button', { name: 'set target' }).click()
+}
+
+module.exports = { openBrowser, screenshot, widget, setTarget, SCREENSHOTS }
