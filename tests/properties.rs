@@ -11,7 +11,8 @@ use product_growth::api::weekly::WeekOnWeekInput;
 use product_growth::demo::{self, DemoOptions};
 use product_growth::snapshot::History;
 use product_growth::api::installations::aggregate;
-use product_growth::telemetry::ledger::{Ledger, ReportOptions};
+use product_growth::telemetry::ledger::{Day, Ledger, ReportOptions, SegmentChoice};
+use product_growth::telemetry::model::Dimension;
 use product_growth::telemetry::ping;
 use product_growth::weekly;
 use proptest::prelude::*;
@@ -98,6 +99,59 @@ proptest! {
         }
         prop_assert!(r.summary.average_growth.is_none_or(f64::is_finite));
         prop_assert_eq!(r.weeks.iter().filter(|w| w.partial).count() <= 1, true);
+    }
+
+    #[test]
+    fn segments_keep_their_identity_and_sum_to_the_whole(seed in 0u64..1000, order in any::<u64>(), cut in 0usize..400) {
+        let pings = demo::pings(DemoOptions { installs: 12, days: 40, start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), seed, flat_share: 0.4 });
+        let mut shuffled = pings.clone();
+        let mut rng = demo::Rng::new(order);
+        for i in (1..shuffled.len()).rev() {
+            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
+        }
+        let cut = cut.min(shuffled.len());
+        let mut ledger = Ledger::new();
+        for p in &shuffled[..cut] { ledger.ingest(p); }
+        let segment = |d: Dimension, v: &str| ReportOptions { segment: Some(SegmentChoice { dimension: d, value: v.to_string() }), ..ReportOptions::default() };
+        // Licence segments asked for midway are kept and follow the later pings one by one.
+        ledger.report(ReportOptions::default()).unwrap();
+        for v in ["CE", "EE", "unknown"] { ledger.report(segment(Dimension::License, v)).unwrap(); }
+        for p in &shuffled[cut..] { ledger.ingest(p); }
+        prop_assert!(ledger.tables_match_a_rebuild());
+        let whole = ledger.report(ReportOptions::default()).unwrap();
+        let all = Value::Array(pings);
+        for d in Dimension::ALL {
+            let by = |day: &Day| match d {
+                Dimension::Driver => day.by_driver.clone(),
+                Dimension::Os => day.by_os.clone(),
+                Dimension::Version => day.by_version.clone(),
+                Dimension::License => day.by_license.clone(),
+            };
+            let values: std::collections::BTreeSet<String> = whole.days.iter().flat_map(|day| by(day).into_keys()).collect();
+            let reports: Vec<_> = values.iter().map(|v| ledger.report(segment(d, v)).unwrap()).collect();
+            for (v, r) in values.iter().zip(&reports) {
+                prop_assert_eq!(r, &aggregate(&all, Some(&json!({"segment": {"dimension": d.name(), "value": v}}))).unwrap(), "{} = {}: incremental = batch", d.name(), v);
+                prop_assert_eq!(r.days.len(), whole.days.len());
+                for (i, day) in r.days.iter().enumerate() {
+                    let before = if i == 0 { 0 } else { r.days[i - 1].active as i64 };
+                    let (moved_in, moved_out) = (day.moved_in.unwrap() as i64, day.moved_out.unwrap() as i64);
+                    prop_assert_eq!(day.active as i64 - before, day.added as i64 + day.resurrected as i64 + moved_in - day.removed as i64 - moved_out, "{} = {} on {}", d.name(), v, &day.date);
+                    // In the segment: its active installs are the whole ledger's of that value.
+                    prop_assert_eq!(day.active, by(&whole.days[i]).get(v).copied().unwrap_or(0));
+                }
+            }
+            for (i, w) in whole.days.iter().enumerate() {
+                let sum = |f: &dyn Fn(&Day) -> f64| reports.iter().map(|r| f(&r.days[i])).sum::<f64>();
+                prop_assert_eq!(sum(&|x| x.active as f64), w.active as f64);
+                prop_assert_eq!(sum(&|x| x.pinged as f64), w.pinged as f64);
+                prop_assert_eq!(sum(&|x| x.added as f64), w.added as f64);
+                prop_assert_eq!(sum(&|x| x.removed as f64), w.removed as f64);
+                prop_assert_eq!(sum(&|x| x.resurrected as f64), w.resurrected as f64);
+                prop_assert_eq!(sum(&|x| x.hosted), w.hosted);
+                prop_assert_eq!(sum(&|x| x.remote), w.remote);
+                prop_assert_eq!(sum(&|x| x.moved_in.unwrap() as f64), sum(&|x| x.moved_out.unwrap() as f64), "every move is out of one segment into another");
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,8 @@ use crate::api::input;
 use crate::telemetry::batch::{self, BatchOptions};
 use crate::telemetry::dashboard::{DashboardOptions, DEFAULT_CHART_SERIES};
 use crate::telemetry::sources::rows::Columns;
-use crate::telemetry::ledger::{Bounds, LedgerOptions, Report, MAX_COUNT_KEYS, MAX_VALUES_PER_DIMENSION, ReportOptions, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS, MAX_REPORT_DAYS};
+use crate::telemetry::model::Dimension;
+use crate::telemetry::ledger::{Bounds, LedgerOptions, Report, SegmentChoice, MAX_COUNT_KEYS, MAX_VALUES_PER_DIMENSION, ReportOptions, DEFAULT_ACTIVE_WINDOW_DAYS, MAX_ACTIVE_WINDOW_DAYS, MAX_REPORT_DAYS};
 
 /// An option that is set: present and not `null`.
 fn get<'v>(options: Option<&'v serde_json::Map<String, Value>>, key: &str) -> Option<&'v Value> {
@@ -28,7 +29,23 @@ fn report_options_of(map: Option<&serde_json::Map<String, Value>>) -> Result<Rep
     };
     let as_of = get(map, "asOf").map(|v| input::day("asOf", v)).transpose()?;
     let last_days = get(map, "lastDays").map(|v| input::whole("lastDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?;
-    Ok(ReportOptions { active_window_days, as_of, last_days })
+    let segment = get(map, "segment").map(segment_choice).transpose()?;
+    Ok(ReportOptions { active_window_days, as_of, last_days, segment })
+}
+
+/// `segment: {dimension, value}`: a dimension by its name and one of its values.
+fn segment_choice(value: &Value) -> Result<SegmentChoice> {
+    let map = input::object("segment", value)?;
+    let names = Dimension::ALL.map(Dimension::name).join(", ");
+    let dimension = match map.get("dimension") {
+        Some(Value::String(name)) => Dimension::named(name).ok_or_else(|| Error::new("segment.dimension", format!("must be one of {names}, got {}", Value::String(name.clone()))))?,
+        other => return Err(Error::new("segment.dimension", format!("must be one of {names}, got {}", other.map_or("nothing".to_string(), Value::to_string)))),
+    };
+    let value = match map.get("value") {
+        Some(Value::String(v)) if !v.is_empty() && v.len() <= 256 => v.clone(),
+        _ => return Err(Error::new("segment.value", "must be a value of the dimension: a string of 1 to 256 characters")),
+    };
+    Ok(SegmentChoice { dimension, value })
 }
 
 /// A ledger's options: `{activeWindowDays, maxValuesPerDimension, maxCountKeys}`.

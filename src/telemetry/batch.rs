@@ -75,7 +75,7 @@ pub fn ingest_many(ledger: &mut Ledger, pings: &(impl PingArray + ?Sized)) -> Ba
 }
 
 /// What `aggregateInstallations` and `validatePings` take besides the pings.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct BatchOptions {
     pub report: ReportOptions,
     /// The caller's clock (epoch ms): a ping dated more than a day after it is refused.

@@ -217,7 +217,7 @@ const KPI_DAYS: u32 = 35;
 /// What `ledger.dashboard` takes: the report's options (`lastDays` is the charts' range),
 /// the days the report itself keeps (`reportDays`, every day when `None`), and the day in
 /// progress (`today`, the nodes' clock; the core never reads one).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DashboardOptions {
     pub report: ReportOptions,
     pub report_days: Option<u32>,

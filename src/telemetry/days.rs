@@ -10,6 +10,13 @@
 //!
 //! A bulk build (`Tables::build`) makes the same tables from scratch in one sweep; it is used
 //! after a large batch (replaying a raw log) and is what the incremental path is tested against.
+//!
+//! A segment's tables (DESIGN.md, "Segments": the installs whose latest ping has X = s) are
+//! the same tables over the contributions whose ping is in the segment, plus what the next
+//! ping decides: a resurrection counts in the next ping's segment, and an install whose next
+//! ping comes within the window with another value moves out of one segment into the other.
+//! So a contribution also carries its next ping's dimensions, and a segment's tables are kept
+//! ping by ping exactly as the whole ledger's.
 
 use super::model::{DayPing, Dimension};
 
@@ -28,6 +35,9 @@ pub(crate) struct Row {
     pub added: u32,
     pub removed: u32,
     pub resurrected: u32,
+    /// A segment's installs that came from another segment, or went to one, that day.
+    pub moved_in: u32,
+    pub moved_out: u32,
     pub active: i64,
     pub totals: Vec<i128>,
     pub dims: [Vec<i64>; DIMENSIONS],
@@ -61,19 +71,25 @@ pub struct Work {
     pub builds: u64,
 }
 
-/// One contribution: the ping stored on `day`, its install's next stored day, and whether it
-/// is the install's first.
+/// One contribution: the ping stored on `day`, its install's next stored day and that ping's
+/// dimensions, and whether it is the install's first.
 #[derive(Clone, Copy)]
 pub(crate) struct Contribution<'p> {
     pub day: i32,
     pub ping: &'p DayPing,
     pub next: Option<i32>,
+    pub next_dims: Option<[u32; DIMENSIONS]>,
     pub first: bool,
 }
+
+/// A segment: the installs whose ping has this name id for the dimension at this index.
+pub(crate) type Segment = (usize, u32);
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Tables {
     pub window: i32,
+    /// The segment these tables count, or every install.
+    pub segment: Option<Segment>,
     /// Day number of `rows[0]`.
     pub base: i32,
     pub rows: Vec<Row>,
@@ -83,7 +99,21 @@ pub(crate) struct Tables {
 
 impl Tables {
     pub fn new(window: u32) -> Tables {
-        Tables { window: window as i32, base: 0, rows: Vec::new(), total_first: Vec::new(), dim_first: Default::default() }
+        Tables::of_segment(window, None)
+    }
+
+    pub fn of_segment(window: u32, segment: Option<Segment>) -> Tables {
+        Tables { window: window as i32, segment, base: 0, rows: Vec::new(), total_first: Vec::new(), dim_first: Default::default() }
+    }
+
+    /// Whether a ping with these dimensions is counted here.
+    fn holds(&self, dims: &[u32; DIMENSIONS]) -> bool {
+        self.segment.is_none_or(|(kind, id)| dims[kind] == id)
+    }
+
+    /// Whether the contribution's ping, and its next ping, are counted here.
+    fn inside(&self, c: &Contribution) -> (bool, bool) {
+        (self.holds(&c.ping.dims), c.next_dims.is_some_and(|d| self.holds(&d)))
     }
 
     /// Makes the rows cover days `lo..=hi`. Rows past the old end are zeros (every
@@ -122,25 +152,44 @@ impl Tables {
         self.cover(lo, hi);
         let lapses = c.day + self.window;
         let s32 = sign as i32;
-        let row = self.row(c.day);
-        row.pinged = row.pinged.wrapping_add_signed(s32);
-        if c.first {
-            row.added = row.added.wrapping_add_signed(s32);
+        let (inside, next_inside) = self.inside(&c);
+        if inside {
+            let row = self.row(c.day);
+            row.pinged = row.pinged.wrapping_add_signed(s32);
+            if c.first {
+                row.added = row.added.wrapping_add_signed(s32);
+            }
         }
         let end = match c.next {
-            Some(q) if q <= lapses => q,
-            next => {
-                let row = self.row(lapses);
-                row.removed = row.removed.wrapping_add_signed(s32);
-                if let Some(q) = next {
+            Some(q) if q <= lapses => {
+                // Active on: in a segment's tables, a move when the next ping is not in it.
+                if self.segment.is_some() && inside != next_inside {
                     let row = self.row(q);
-                    row.resurrected = row.resurrected.wrapping_add_signed(s32);
+                    let moved = if inside { &mut row.moved_out } else { &mut row.moved_in };
+                    *moved = moved.wrapping_add_signed(s32);
+                    work.days += 1;
+                }
+                q
+            }
+            next => {
+                if inside {
+                    let row = self.row(lapses);
+                    row.removed = row.removed.wrapping_add_signed(s32);
+                }
+                if let Some(q) = next {
+                    if next_inside {
+                        let row = self.row(q);
+                        row.resurrected = row.resurrected.wrapping_add_signed(s32);
+                    }
                     work.days += 1;
                 }
                 work.days += 1;
                 lapses
             }
         };
+        if !inside {
+            return;
+        }
         for day in c.day..end {
             let row = self.row(day);
             row.active += sign;
@@ -171,8 +220,8 @@ impl Tables {
 
     /// Builds every table from scratch in one sweep: each contribution adds at its start and
     /// takes away at its end, then the days are summed in order.
-    pub fn build<'p>(window: u32, contributions: impl Iterator<Item = Contribution<'p>>, lo: i32, hi: i32) -> Tables {
-        let mut t = Tables::new(window);
+    pub fn build<'p>(window: u32, segment: Option<Segment>, contributions: impl Iterator<Item = Contribution<'p>>, lo: i32, hi: i32) -> Tables {
+        let mut t = Tables::of_segment(window, segment);
         if hi < lo {
             return t;
         }
@@ -183,6 +232,28 @@ impl Tables {
         for c in contributions {
             let i = (c.day - t.base) as usize;
             let lapses = c.day + w;
+            let (inside, next_inside) = t.inside(&c);
+            let end = match c.next {
+                Some(q) if q <= lapses => {
+                    if t.segment.is_some() && inside != next_inside {
+                        let row = &mut t.rows[(q - t.base) as usize];
+                        *(if inside { &mut row.moved_out } else { &mut row.moved_in }) += 1;
+                    }
+                    q
+                }
+                next => {
+                    if inside {
+                        t.rows[(lapses - t.base) as usize].removed += 1;
+                    }
+                    if let (Some(q), true) = (next, next_inside) {
+                        t.rows[(q - t.base) as usize].resurrected += 1;
+                    }
+                    lapses
+                }
+            };
+            if !inside {
+                continue;
+            }
             let row = &mut t.rows[i];
             row.pinged += 1;
             row.added += c.first as u32;
@@ -192,16 +263,6 @@ impl Tables {
             for (kind, &id) in c.ping.dims.iter().enumerate() {
                 *slot(&mut row.dim_starts[kind], id) += 1;
             }
-            let end = match c.next {
-                Some(q) if q <= lapses => q,
-                next => {
-                    t.rows[(lapses - t.base) as usize].removed += 1;
-                    if let Some(q) = next {
-                        t.rows[(q - t.base) as usize].resurrected += 1;
-                    }
-                    lapses
-                }
-            };
             let j = (end - t.base) as usize;
             change[i].active += 1;
             change[j].active -= 1;

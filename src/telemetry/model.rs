@@ -28,6 +28,21 @@ impl Dimension {
         self as usize
     }
 
+    /// Its name in options and reports: `driver`, `os`, `version`, `license`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Dimension::Driver => "driver",
+            Dimension::Os => "os",
+            Dimension::Version => "version",
+            Dimension::License => "license",
+        }
+    }
+
+    /// The dimension of a name (`name`'s inverse).
+    pub fn named(name: &str) -> Option<Dimension> {
+        Dimension::ALL.into_iter().find(|d| d.name() == name)
+    }
+
     /// The dotted field of a ping (and the collector's column) the value comes from.
     pub const fn field(self) -> &'static str {
         match self {

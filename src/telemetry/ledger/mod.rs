@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::days::{get, Contribution, Row, Tables, Work};
+use super::days::{get, Contribution, Row, Segment, Tables, Work};
 use super::model::{DayPing, Dimension, LogPosition, Outcome, Rejection};
 use super::ping::{self, PingRef, Read};
 use crate::dates::{day_number, day_of, format_day};
@@ -44,9 +44,14 @@ pub(crate) struct Install {
 impl Install {
     /// The contribution of the stored ping at `i` (see `days`).
     fn contribution(&self, i: usize) -> Contribution<'_> {
-        Contribution { day: self.days[i].0, ping: &self.days[i].1, next: self.days.get(i + 1).map(|(d, _)| *d), first: i == 0 }
+        let next = self.days.get(i + 1);
+        Contribution { day: self.days[i].0, ping: &self.days[i].1, next: next.map(|(d, _)| *d), next_dims: next.map(|(_, p)| p.dims), first: i == 0 }
     }
 }
+
+/// Segments whose day tables are kept ping by ping once asked for; asking for another drops
+/// the one asked for least recently.
+pub const MAX_KEPT_SEGMENTS: usize = 8;
 
 /// A batch larger than this share of the stored pings (and at least `BULK_MIN` pings) stops
 /// the day tables being kept ping by ping; the next report builds them in one sweep.
@@ -68,6 +73,9 @@ pub struct Ledger {
     window: u32,
     /// The day tables, kept ping by ping; `None` after a bulk load until the next report.
     tables: RefCell<Option<Tables>>,
+    /// The day tables of the segments asked for, kept likewise (most recently asked last);
+    /// emptied whenever `tables` is dropped.
+    segments: RefCell<Vec<Tables>>,
     /// Stored pings (one per install and day), and the first and last day among them.
     stored: u64,
     first_day: Option<i32>,
@@ -101,6 +109,20 @@ pub struct Day {
     pub by_os: BTreeMap<String, u64>,
     pub by_version: BTreeMap<String, u64>,
     pub by_license: BTreeMap<String, u64>,
+    /// In a segment's report: its installs that came from another segment that day, and
+    /// those that went to one (absent from the whole ledger's report).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_in: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub moved_out: Option<u64>,
+}
+
+/// Which installs a segment's report counts: those whose latest ping has `value` for
+/// `dimension` (`license`, `driver`, `os` or `version`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SegmentId {
+    pub dimension: &'static str,
+    pub value: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -116,6 +138,9 @@ pub struct Report {
     /// Pings whose value of a dimension, or count key, was counted under `other` because
     /// that dimension (or the count keys) already held as many distinct names as it keeps.
     pub overflow: Overflow,
+    /// The segment of a segment's report (absent from the whole ledger's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub segment: Option<SegmentId>,
 }
 
 /// How a ledger is kept: the active window its day tables are for, and the bounds on the
@@ -127,17 +152,26 @@ pub struct LedgerOptions {
     pub bounds: Bounds,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportOptions {
     pub active_window_days: u32,
     pub as_of: Option<NaiveDate>,
     /// Only the last N days of the report (all when `None`): a range reads only its rows.
     pub last_days: Option<u32>,
+    /// Only the installs of this segment (the whole ledger when `None`).
+    pub segment: Option<SegmentChoice>,
+}
+
+/// A segment asked for: a dimension and one of its values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentChoice {
+    pub dimension: Dimension,
+    pub value: String,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { active_window_days: DEFAULT_ACTIVE_WINDOW_DAYS, as_of: None, last_days: None }
+        ReportOptions { active_window_days: DEFAULT_ACTIVE_WINDOW_DAYS, as_of: None, last_days: None, segment: None }
     }
 }
 
@@ -162,6 +196,7 @@ impl Ledger {
             rejected: Vec::new(),
             window,
             tables: RefCell::new(Some(Tables::new(window))),
+            segments: RefCell::new(Vec::new()),
             stored: 0,
             first_day: None,
             last_day: None,
@@ -180,7 +215,7 @@ impl Ledger {
         let window = window.clamp(1, MAX_ACTIVE_WINDOW_DAYS);
         if window != self.window {
             self.window = window;
-            *self.tables.get_mut() = None;
+            self.drop_tables();
         }
     }
 
@@ -208,7 +243,7 @@ impl Ledger {
     /// one sweep at the next report is cheaper than keeping the tables ping by ping.
     pub(crate) fn expect_batch(&mut self, pings: u64) {
         if pings > BULK_MIN && pings > self.stored / BULK_SHARE {
-            *self.tables.get_mut() = None;
+            self.drop_tables();
         }
     }
 
@@ -268,7 +303,7 @@ impl Ledger {
         let entry = DayPing { at, dims, counts };
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));
-        let Ledger { instances, tables, work, duplicates, stored, .. } = self;
+        let Ledger { instances, tables, segments, work, duplicates, stored, .. } = self;
         let work = work.get_mut();
         work.installs += 1;
         let install = match instances.get_mut(p.instance_id.as_ref()) {
@@ -280,17 +315,26 @@ impl Ledger {
             Some((last, _)) if *last < day => Err(install.days.len()),
             _ => install.days.binary_search_by_key(&day, |(d, _)| *d),
         };
-        let tables = tables.get_mut().as_mut();
+        // The whole ledger's tables and the kept segments' (none while the whole is dropped).
+        let segments = segments.get_mut();
+        let all = tables.get_mut().iter_mut().chain(segments.iter_mut());
         match slot {
             Ok(i) => {
                 *duplicates += 1;
                 // The latest ping of the day counts; at the same instant, the later arrival.
                 if at >= install.days[i].1.at {
                     let old = std::mem::replace(&mut install.days[i].1, entry);
-                    if let Some(t) = tables {
-                        let new = install.contribution(i);
+                    let new = install.contribution(i);
+                    let changed_dims = old.dims != new.ping.dims;
+                    for t in all {
                         t.apply(new, 1, work);
                         t.apply(Contribution { ping: &old, ..new }, -1, work);
+                        // The day before's ping moves into the new ping's segment now.
+                        if i > 0 && changed_dims && t.segment.is_some() {
+                            let prev = install.contribution(i - 1);
+                            t.apply(prev, 1, work);
+                            t.apply(Contribution { next_dims: Some(old.dims), ..prev }, -1, work);
+                        }
                     }
                 }
                 true
@@ -298,14 +342,15 @@ impl Ledger {
             Err(i) => {
                 install.days.insert(i, (day, entry));
                 *stored += 1;
-                if let Some(t) = tables {
+                for t in all {
                     // New contributions first, then the old ones away: a name's first day
                     // then never has to be looked for again.
                     t.apply(install.contribution(i), 1, work);
                     if i > 0 {
                         let prev = install.contribution(i - 1);
+                        let old_next = install.days.get(i + 1);
                         t.apply(prev, 1, work);
-                        t.apply(Contribution { next: install.days.get(i + 1).map(|(d, _)| *d), ..prev }, -1, work);
+                        t.apply(Contribution { next: old_next.map(|(d, _)| *d), next_dims: old_next.map(|(_, p)| p.dims), ..prev }, -1, work);
                     } else if install.days.len() > 1 {
                         let was_first = install.contribution(1);
                         t.apply(was_first, 1, work);
@@ -315,6 +360,13 @@ impl Ledger {
                 false
             }
         }
+    }
+
+    /// Stops keeping the day tables ping by ping (the whole ledger's and the segments'): the
+    /// next report builds them in one sweep.
+    fn drop_tables(&mut self) {
+        *self.tables.get_mut() = None;
+        self.segments.get_mut().clear();
     }
 
     /// The raw log has been read `lines` lines and `bytes` bytes further.
@@ -340,9 +392,14 @@ impl Ledger {
         self.instances.len() as u64
     }
 
+    /// The report of the whole ledger, or with `options.segment` of the installs of one
+    /// segment (DESIGN.md, "Segments"): every figure over the installs in it, each day with
+    /// `movedIn` and `movedOut`, over the whole ledger's days. A value no ping has had is a
+    /// segment nobody is in.
     pub fn report(&self, options: ReportOptions) -> Result<Report> {
-        let days = self.daily_figures(options)?;
+        let days = self.daily_figures(&options)?;
         Ok(Report {
+            segment: options.segment.as_ref().map(|s| SegmentId { dimension: s.dimension.name(), value: s.value.clone() }),
             days,
             installations: self.installations(),
             accepted: self.accepted,
@@ -384,7 +441,7 @@ impl Ledger {
         for (_, p) in &install.days {
             self.names.mark(&p.dims, &p.counts);
         }
-        *self.tables.get_mut() = None;
+        self.drop_tables();
         self.instances.insert(id, install);
         Ok(())
     }
@@ -404,7 +461,7 @@ impl Ledger {
             let mut work = self.work.get();
             work.builds += 1;
             self.work.set(work);
-            Tables::build(window, self.contributions(), lo, hi)
+            Tables::build(window, None, self.contributions(), lo, hi)
         };
         if window != self.window {
             return f(&build());
@@ -418,12 +475,48 @@ impl Ledger {
     /// The kept day tables against a sweep of every install: the incremental path's proof.
     pub fn tables_match_a_rebuild(&self) -> bool {
         let (Some(lo), Some(hi)) = (self.first_day, self.last_day) else { return true };
-        let rebuilt = Tables::build(self.window, self.contributions(), lo, hi);
-        self.with_tables(self.window, |kept| kept.same_figures(&rebuilt))
+        let rebuilt = Tables::build(self.window, None, self.contributions(), lo, hi);
+        let segments_match = self.segments.borrow().iter().all(|kept| {
+            let mut kept = kept.clone();
+            kept.refresh_firsts();
+            kept.same_figures(&Tables::build(self.window, kept.segment, self.contributions(), lo, hi))
+        });
+        segments_match && self.with_tables(self.window, |kept| kept.same_figures(&rebuilt))
+    }
+
+    /// Runs `f` over a segment's day tables: kept ones (built by a sweep the first time the
+    /// segment is asked for, then kept ping by ping), or, for another window or while the
+    /// whole ledger's tables are dropped, ones built for this call alone.
+    fn with_segment_tables<R>(&self, window: u32, segment: Segment, f: impl FnOnce(&Tables) -> R) -> R {
+        let (Some(lo), Some(hi)) = (self.first_day, self.last_day) else {
+            return f(&Tables::of_segment(window, Some(segment)));
+        };
+        let build = || {
+            let mut work = self.work.get();
+            work.builds += 1;
+            self.work.set(work);
+            Tables::build(window, Some(segment), self.contributions(), lo, hi)
+        };
+        if window != self.window || self.tables.borrow().is_none() {
+            return f(&build());
+        }
+        let mut kept = self.segments.borrow_mut();
+        let mut tables = match kept.iter().position(|t| t.segment == Some(segment)) {
+            Some(i) => kept.remove(i),
+            None => build(),
+        };
+        tables.refresh_firsts();
+        let out = f(&tables);
+        if kept.len() >= MAX_KEPT_SEGMENTS {
+            kept.remove(0);
+        }
+        kept.push(tables);
+        out
     }
 
     /// The report's days, read from the day tables: only the rows of the range asked for.
-    fn daily_figures(&self, options: ReportOptions) -> Result<Vec<Day>> {
+    fn daily_figures(&self, options: &ReportOptions) -> Result<Vec<Day>> {
+        let segment = options.segment.as_ref().map(|s| (s.dimension.index(), self.names.lookup(&s.value).unwrap_or(u32::MAX)));
         let (Some(first), Some(max)) = (self.first_day, self.last_day) else {
             return Ok(Vec::new());
         };
@@ -439,7 +532,11 @@ impl Ledger {
             Some(n) => first.max(last - n as i32 + 1),
             None => first,
         };
-        Ok(self.with_tables(options.active_window_days, |t| (from..=last).map(|d| self.day(t, d)).collect()))
+        let days = |t: &Tables| (from..=last).map(|d| self.day(t, d)).collect();
+        Ok(match segment {
+            None => self.with_tables(options.active_window_days, days),
+            Some(segment) => self.with_segment_tables(options.active_window_days, segment, days),
+        })
     }
 
     fn day(&self, t: &Tables, day: i32) -> Day {
@@ -468,6 +565,8 @@ impl Ledger {
             by_os: named_counts(Dimension::Os),
             by_version: named_counts(Dimension::Version),
             by_license: named_counts(Dimension::License),
+            moved_in: t.segment.map(|_| row.moved_in as u64),
+            moved_out: t.segment.map(|_| row.moved_out as u64),
         }
     }
 }
