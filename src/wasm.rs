@@ -7,7 +7,7 @@ use serde_wasm_bindgen::Serializer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::analytics::retention;
+use crate::analytics::{conversions, retention, uptake};
 use crate::api::analytics::{AlertsInput, OverviewInput};
 use crate::api::growth::{PlanInput, ProjectionInput, RatesInput, RequiredRateInput, TableInput, WeeksToTargetInput};
 use crate::api::weekly::WeekOnWeekInput;
@@ -177,6 +177,22 @@ fn json_text(value: &JsValue) -> Result<String, String> {
 pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
     let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
     to_js_text(&batch::aggregate(&JsPings::of(&pings)?, options).map_err(js_error)?)
+}
+
+/// Per complete ISO week, installs whose value of a dimension changed:
+/// `[{week, from, to, count}]`; options `{activeWindowDays, asOf, dimension}`.
+#[wasm_bindgen(js_name = installationConversions)]
+pub fn installation_conversions(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let (options, dimension) = api::installations::batch_conversion_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    to_js(&batch::conversions(&JsPings::of(&pings)?, options, dimension))
+}
+
+/// Each release's uptake, in release order: `[{version, released, share7, share30, share90,
+/// daysTo50}]`; options `{activeWindowDays, asOf}`.
+#[wasm_bindgen(js_name = versionUptake)]
+pub fn version_uptake(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    to_js(&batch::uptake(&JsPings::of(&pings)?, options).map_err(js_error)?)
 }
 
 /// Checks pings without keeping them: `{valid: [{index, ping}], rejected: [...]}`.
@@ -371,6 +387,19 @@ impl InstallationLedger {
     /// 1, 2, 4, 8, 12, 26 and 52 weeks; `null` where that week is not complete.
     pub fn retention(&self, options: JsValue) -> Result<JsValue, JsValue> {
         to_js_text(&retention::retention(&self.inner, report_options(options)?))
+    }
+
+    /// Per complete ISO week, installs whose value of `dimension` changed: `[{week, from, to,
+    /// count}]`; options as `report` plus `dimension` (required).
+    pub fn conversions(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let (options, dimension) = api::installations::conversion_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        to_js(&conversions::conversions(&self.inner, options, dimension))
+    }
+
+    /// Each release's uptake (from the report's days, read from the kept tables): options as
+    /// `report`.
+    pub fn uptake(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        to_js(&uptake::uptake(&self.inner.report(report_options(options)?).map_err(js_error)?.days))
     }
 
     /// `{driver, os, version, license, counts}`: values counted under `other` because the

@@ -36,11 +36,7 @@ fn report_options_of(map: Option<&serde_json::Map<String, Value>>) -> Result<Rep
 /// `segment: {dimension, value}`: a dimension by its name and one of its values.
 fn segment_choice(value: &Value) -> Result<SegmentChoice> {
     let map = input::object("segment", value)?;
-    let names = Dimension::ALL.map(Dimension::name).join(", ");
-    let dimension = match map.get("dimension") {
-        Some(Value::String(name)) => Dimension::named(name).ok_or_else(|| Error::new("segment.dimension", format!("must be one of {names}, got {}", Value::String(name.clone()))))?,
-        other => return Err(Error::new("segment.dimension", format!("must be one of {names}, got {}", other.map_or("nothing".to_string(), Value::to_string)))),
-    };
+    let dimension = dimension_of("segment.dimension", map.get("dimension").filter(|v| !v.is_null()))?;
     let value = match map.get("value") {
         Some(Value::String(v)) if !v.is_empty() && v.len() <= 256 => v.clone(),
         _ => return Err(Error::new("segment.value", "must be a value of the dimension: a string of 1 to 256 characters")),
@@ -92,6 +88,28 @@ pub fn accounting_options(value: Option<&Value>) -> Result<(ReportOptions, Optio
     let report = report_options_of(map)?;
     let complete = get(map, "completeWeeks").map(|v| input::whole("completeWeeks", Some(v), 1, 5200)).transpose()?;
     Ok((report, complete))
+}
+
+/// `{…report options, dimension}` of conversions: the dimension by its name, required.
+pub fn conversion_options(value: Option<&Value>) -> Result<(ReportOptions, Dimension)> {
+    let map = input::options("options", value)?;
+    let report = report_options_of(map)?;
+    Ok((report, dimension_of("dimension", get(map, "dimension"))?))
+}
+
+/// A batch's options with a dimension: `installationConversions(pings, options)`.
+pub fn batch_conversion_options(value: Option<&Value>) -> Result<(BatchOptions, Dimension)> {
+    let (_, dimension) = conversion_options(value)?;
+    Ok((batch_options(value)?, dimension))
+}
+
+/// A dimension by its name (`driver`, `os`, `version`, `license`).
+fn dimension_of(field: &str, value: Option<&Value>) -> Result<Dimension> {
+    let names = Dimension::ALL.map(Dimension::name).join(", ");
+    match value {
+        Some(Value::String(name)) => Dimension::named(name).ok_or_else(|| Error::new(field, format!("must be one of {names}, got {}", Value::String(name.clone())))),
+        other => Err(Error::new(field, format!("must be one of {names}, got {}", other.map_or("nothing".to_string(), Value::to_string)))),
+    }
 }
 
 /// `ingestRows(bytes, columns)`: the query's columns in order as `[[name, type], …]`.

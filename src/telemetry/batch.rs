@@ -6,7 +6,8 @@
 use serde_json::Value;
 
 use super::ledger::{Ledger, Report, ReportOptions};
-use super::model::{BatchOutcome, Outcome};
+use super::model::{BatchOutcome, Dimension, Outcome};
+use crate::analytics::{self, conversions::Conversion, uptake::Uptake};
 use super::sources::json::{validate_array_text, Validation};
 use crate::error::{Error, Result};
 
@@ -86,11 +87,28 @@ pub struct BatchOptions {
 /// batch in one sweep and reported; the reference the ping-by-ping tables of an
 /// incremental ledger are tested against.
 pub fn aggregate(pings: &(impl PingArray + ?Sized), options: BatchOptions) -> Result<Report> {
+    ledger_of(pings, &options).report(options.report)
+}
+
+/// A ledger of the batch, its tables built in one sweep at its first report.
+fn ledger_of(pings: &(impl PingArray + ?Sized), options: &BatchOptions) -> Ledger {
     let mut ledger = Ledger::with_window(options.report.active_window_days);
     ledger.set_now(options.now);
     ledger.expect_batch(u64::MAX);
     ingest_many(&mut ledger, pings);
-    ledger.report(options.report)
+    ledger
+}
+
+/// `installationConversions(pings, {activeWindowDays, asOf, dimension})`: per complete ISO
+/// week, the installs whose value of the dimension changed (DESIGN.md, "Conversions").
+pub fn conversions(pings: &(impl PingArray + ?Sized), options: BatchOptions, dimension: Dimension) -> Vec<Conversion> {
+    analytics::conversions::conversions(&ledger_of(pings, &options), options.report, dimension)
+}
+
+/// `versionUptake(pings, {activeWindowDays, asOf})`: each release's uptake, from the
+/// batch's report.
+pub fn uptake(pings: &(impl PingArray + ?Sized), options: BatchOptions) -> Result<Vec<Uptake>> {
+    Ok(analytics::uptake::uptake(&aggregate(pings, options)?.days))
 }
 
 /// `validatePings(pings, {now})`: checks a batch without keeping anything:

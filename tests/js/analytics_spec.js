@@ -58,6 +58,46 @@ describe('analytics at the WebAssembly boundary', function () {
     })
 })
 
+describe('segments, conversions and uptake at the WebAssembly boundary', function () {
+    const ledger = new core.InstallationLedger(null)
+    ledger.ingestMany(pings)
+    const whole = ledger.report({ asOf })
+    const licences = [...new Set(whole.days.flatMap(d => Object.keys(d.byLicense)))]
+
+    it('gives a segment\'s report from the ledger as the batch does, and the segments sum to the whole', function () {
+        assert.ok(licences.length >= 2, licences.join())
+        const reports = licences.map(value => {
+            const segment = { dimension: 'license', value }
+            const report = ledger.report({ asOf, segment })
+            assert.deepEqual(core.aggregateInstallations(pings, { asOf, segment }), report, value)
+            assert.deepEqual(report.segment, segment)
+            return report
+        })
+        whole.days.forEach((day, i) => {
+            const of = key => reports.reduce((n, r) => n + r.days[i][key], 0)
+            for (const key of ['active', 'added', 'removed', 'resurrected', 'hosted', 'remote']) assert.equal(of(key), day[key], `${day.date} ${key}`)
+            assert.equal(of('movedIn'), of('movedOut'), day.date)
+            reports.forEach((r, j) => assert.equal(r.days[i].active, day.byLicense[licences[j]] ?? 0))
+        })
+        assert.equal('movedIn' in whole.days[0], false, 'the whole report has no moves')
+        assert.equal('segment' in whole, false)
+    })
+
+    it('gives conversions and uptake from the ledger as the batch does, and names a bad option', function () {
+        const conversions = ledger.conversions({ asOf, dimension: 'version' })
+        assert.deepEqual(core.installationConversions(pings, { asOf, dimension: 'version' }), conversions)
+        assert.ok(conversions.length > 0, 'the demo upgrades installs')
+        assert.ok(conversions.every(c => /^\d{4}-W\d{2}$/.test(c.week) && c.from !== c.to && c.count > 0))
+        const uptake = ledger.uptake({ asOf })
+        assert.deepEqual(core.versionUptake(pings, { asOf }), uptake)
+        assert.ok(uptake.length > 1 && uptake.every(u => u.version !== 'unknown'))
+        assert.ok(uptake.every(u => u.daysTo50 === null || Number.isInteger(u.daysTo50)))
+        assert.throws(() => ledger.conversions({ asOf }), err => err.field === 'dimension' && /must be one of driver, os, version, license, got nothing/.test(err.message))
+        assert.throws(() => ledger.report({ segment: { dimension: 'plan', value: 'x' } }), err => err.field === 'segment.dimension')
+        assert.throws(() => core.aggregateInstallations(pings, { segment: { dimension: 'license' } }), err => err.field === 'segment.value')
+    })
+})
+
 describe('the ledger checkpoint at the WebAssembly boundary', function () {
     it('round-trips through bytes and refuses damage by name', function () {
         const ledger = new core.InstallationLedger(null)
