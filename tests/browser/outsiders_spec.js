@@ -96,6 +96,9 @@ describe('what outsiders can make it do', function () {
             for (const id of ['inst-chart-driver', 'inst-chart-version']) await widget(page, id).locator('canvas').first().waitFor({ timeout: 20000 })
             await waitFor(async () => socket.series('inst-chart-driver').length > 0, { what: 'the driver chart' })
             for (const id of ['inst-chart-driver', 'inst-chart-os', 'inst-chart-version', 'inst-chart-license']) {
+                // Each chart's data comes in its own message: a loaded machine may deliver
+                // the driver chart's before the others'.
+                await waitFor(async () => socket.series(id).length > 0, { what: `${id}'s data` })
                 const series = socket.series(id)
                 assert.equal(series.length, 9, `${id}: ${series}`)
                 assert.ok(series.includes('other'), id)
