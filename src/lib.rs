@@ -11,6 +11,7 @@ pub mod defaults;
 #[cfg(any(feature = "demo", test))]
 pub mod demo;
 pub mod error;
+pub mod formula;
 pub mod growth;
 pub mod rating;
 pub mod snapshot;

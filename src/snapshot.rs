@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::chart::ChartPoint;
 use crate::dates::{epoch_ms, format_day};
 use crate::error::{Error, Result};
+use crate::formula::Formula;
 use crate::rating::Rating;
 use crate::weekly::{self, Aggregate, Options, Point, WeekOnWeek};
 
@@ -50,17 +51,21 @@ pub struct HistoryOptions {
     /// Metrics that are events, summed per week; the rest are gauges (last value).
     pub events: BTreeSet<String>,
     pub average_weeks: u32,
+    /// Formula metrics by name (`adoption.tables` → `features.tablesDatabases / teamCount`):
+    /// reported among the metrics, as gauges; one named like a metric of the snapshots
+    /// takes its place.
+    pub formulas: BTreeMap<String, Formula>,
 }
 
 impl Default for HistoryOptions {
     fn default() -> Self {
-        HistoryOptions { as_of: None, events: BTreeSet::new(), average_weeks: DEFAULT_AVERAGE_WEEKS }
+        HistoryOptions { as_of: None, events: BTreeSet::new(), average_weeks: DEFAULT_AVERAGE_WEEKS, formulas: BTreeMap::new() }
     }
 }
 
 impl HistoryOptions {
     fn aggregate(&self, metric: &str) -> Aggregate {
-        if self.events.contains(metric) { Aggregate::Sum } else { Aggregate::Last }
+        if self.events.contains(metric) && !self.formulas.contains_key(metric) { Aggregate::Sum } else { Aggregate::Last }
     }
 }
 
@@ -81,8 +86,12 @@ pub struct MetricRow {
     pub rating: Option<Rating>,
     /// (last / first)^(1/n) − 1 over the last `averageWeeks` complete weeks.
     pub average_growth: Option<f64>,
-    /// The metric was not in the latest snapshot: it stopped being sent.
+    /// The metric was not in the latest snapshot: it stopped being sent. A formula ends
+    /// when one of its two metrics does.
     pub ended: bool,
+    /// A formula metric's `a / b` (absent for the snapshots' own metrics).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub formula: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -147,7 +156,15 @@ impl History {
         names.into_iter().cloned().collect()
     }
 
-    fn series(&self, metric: &str, as_of: Option<NaiveDate>) -> Vec<(NaiveDate, f64)> {
+    /// A metric's daily series, or a formula's from its two metrics'.
+    fn series(&self, metric: &str, options: &HistoryOptions) -> Vec<(NaiveDate, f64)> {
+        match options.formulas.get(metric) {
+            Some(f) => f.series(&self.metric_series(&f.numerator, options.as_of), &self.metric_series(&f.denominator, options.as_of)),
+            None => self.metric_series(metric, options.as_of),
+        }
+    }
+
+    fn metric_series(&self, metric: &str, as_of: Option<NaiveDate>) -> Vec<(NaiveDate, f64)> {
         self.snapshots
             .iter()
             .filter(|(d, _)| as_of.is_none_or(|a| **d <= a))
@@ -165,20 +182,30 @@ impl History {
 
     /// Every metric's series from one pass over the snapshots (a report of hundreds of
     /// metrics over years would otherwise look each one up in every snapshot).
-    fn all_series(&self, as_of: Option<NaiveDate>) -> BTreeMap<&str, Vec<(NaiveDate, f64)>> {
+    /// Formulas come after, from the series of their two metrics.
+    fn all_series<'a>(&'a self, options: &'a HistoryOptions) -> BTreeMap<&'a str, Vec<(NaiveDate, f64)>> {
         let mut series: BTreeMap<&str, Vec<(NaiveDate, f64)>> = BTreeMap::new();
-        for (date, metrics) in self.snapshots.iter().filter(|(d, _)| as_of.is_none_or(|a| **d <= a)) {
+        for (date, metrics) in self.snapshots.iter().filter(|(d, _)| options.as_of.is_none_or(|a| **d <= a)) {
             for (name, value) in metrics {
                 series.entry(name.as_str()).or_default().push((*date, *value));
             }
         }
+        let none = Vec::new();
+        let ratios: Vec<(&str, Vec<(NaiveDate, f64)>)> = options
+            .formulas
+            .iter()
+            .map(|(name, f)| (name.as_str(), f.series(series.get(f.numerator.as_str()).unwrap_or(&none), series.get(f.denominator.as_str()).unwrap_or(&none))))
+            .collect();
+        series.extend(ratios);
         series
     }
 
     pub fn report(&self, options: &HistoryOptions) -> HistoryReport {
         let last_date = self.snapshots.keys().filter(|d| options.as_of.is_none_or(|a| **d <= a)).next_back().copied();
+        let last = last_date.and_then(|d| self.snapshots.get(&d));
+        let sent_last = |metric: &str| last.is_some_and(|m| m.contains_key(metric));
         let metrics = self
-            .all_series(options.as_of)
+            .all_series(options)
             .into_iter()
             .filter_map(|(metric, series)| {
                 let (&(first, _), &(latest_date, latest)) = (series.first()?, series.last()?);
@@ -200,7 +227,11 @@ impl History {
                     weekly_growth: weeks.summary.latest_growth,
                     rating: weeks.summary.rating,
                     average_growth: weeks.summary.average_growth,
-                    ended: Some(latest_date) != last_date,
+                    ended: match options.formulas.get(metric) {
+                        Some(f) => !(sent_last(&f.numerator) && sent_last(&f.denominator)),
+                        None => Some(latest_date) != last_date,
+                    },
+                    formula: options.formulas.get(metric).map(Formula::text),
                     metric: metric.to_string(),
                 })
             })
@@ -214,7 +245,7 @@ impl History {
     }
 
     pub fn metric(&self, metric: &str, options: &HistoryOptions) -> Result<MetricHistory> {
-        let series = self.series(metric, options.as_of);
+        let series = self.series(metric, options);
         if series.is_empty() {
             return Err(Error::new("metric", format!("{:?} is not in the history", crate::error::clip(metric, crate::error::Clip::TEXT))));
         }

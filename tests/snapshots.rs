@@ -181,3 +181,42 @@ fn the_history_round_trips_through_json_and_refuses_tampered_state() {
     assert_eq!(saved_history(&tampered).unwrap_err().field, "state.snapshots.2026-03-02.__proto__");
     assert_eq!(saved_history(&json!({"format": "x"})).unwrap_err().field, "state.format");
 }
+
+/// Formula metrics (DESIGN.md, "Formula metrics"), by hand. Sundays 2026-03-01, 03-08 and
+/// 03-15 (ISO weeks W09, W10, W11), and Wednesday 03-11 with no teams counted (0):
+///   tables 10, 12, 18 and 15 on 03-11; teams 100, 100, 120 and 0 on 03-11.
+///   adoption = 0.10, 0.12, 0.15; on 03-11 no value (teams is 0), not a filled zero.
+///   Growth of W11 over W10 = 0.15 / 0.12 − 1 = 0.25.
+#[test]
+fn a_formula_is_a_ratio_with_no_value_where_its_denominator_is_zero() {
+    let mut history = History::new();
+    for (date, tables, teams) in [("2026-03-01", 10, 100), ("2026-03-08", 12, 100), ("2026-03-11", 15, 0), ("2026-03-15", 18, 120)] {
+        history.add_json(&json!({"date": date, "metrics": {"features": {"tablesDatabases": tables}, "teamCount": teams}})).unwrap();
+    }
+    let options = history_options(&json!({"asOf": "2026-03-16", "formulas": {"adoption.tables": "features.tablesDatabases / teamCount"}})).unwrap();
+    let adoption = history.metric("adoption.tables", &options).unwrap();
+    let points: Vec<(&str, f64)> = adoption.points.iter().map(|p| (p.date.as_str(), p.value)).collect();
+    assert_eq!(points, [("2026-03-01", 0.1), ("2026-03-08", 0.12), ("2026-03-15", 0.15)]);
+    let report = history.report(&options);
+    let row = report.metrics.iter().find(|m| m.metric == "adoption.tables").unwrap();
+    assert_eq!(row.formula.as_deref(), Some("features.tablesDatabases / teamCount"));
+    assert_eq!((row.latest, row.latest_date.as_str(), row.aggregate, row.ended), (0.15, "2026-03-15", "last", false));
+    assert!((row.weekly_growth.unwrap() - 0.25).abs() < 1e-12, "{:?}", row.weekly_growth);
+    // The other metrics are as they were, with no formula of their own.
+    let teams = report.metrics.iter().find(|m| m.metric == "teamCount").unwrap();
+    assert_eq!((teams.latest, teams.formula.as_deref()), (120.0, None));
+    assert_eq!(report.metrics.len(), 3);
+    let json = serde_json::to_value(teams).unwrap();
+    assert!(json.get("formula").is_none());
+    // Without the option, no formula metric.
+    assert!(history.metric("adoption.tables", &self::options()).is_err());
+}
+
+#[test]
+fn a_formula_that_is_not_a_ratio_of_two_names_is_refused_by_name() {
+    let err = |formulas: Value| history_options(&json!({"formulas": formulas})).unwrap_err().to_string();
+    assert_eq!(err(json!({"adoption.tables": "features.tablesDatabases * teamCount"})), "formulas.adoption.tables: must be two metric names divided, \"a / b\", got \"features.tablesDatabases * teamCount\"");
+    assert_eq!(err(json!({"adoption.tables": 3})), "formulas.adoption.tables: must be \"a / b\" as text, got a number");
+    assert_eq!(err(json!({"__proto__": "a / b"})), "formulas.__proto__: is not a name a metric can have");
+    assert_eq!(err(json!(["a / b"])), "formulas: must be an object of name: \"a / b\", got an array");
+}

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::input;
 use crate::error::{clip, Clip, Error, Result};
+use crate::formula::Formula;
 use crate::snapshot::{DayMetrics, History, HistoryOptions, Metrics, DEFAULT_AVERAGE_WEEKS, STATE_FORMAT};
 
 /// Keys that would change a JavaScript object's prototype if copied into one.
@@ -103,7 +104,10 @@ fn flatten_into(prefix: &str, map: &Map<String, Value>, depth: usize, out: &mut 
     Ok(())
 }
 
-/// `report({asOf, events, averageWeeks})` and `metric(name, {…})`; absent or null reads as
+/// Formula metrics one report may define.
+const MAX_FORMULAS: usize = 100;
+
+/// `report({asOf, events, averageWeeks, formulas})` and `metric(name, {…})`; absent or null reads as
 /// the defaults (every metric a gauge, a 4-week average).
 pub fn history_options(value: &Value) -> Result<HistoryOptions> {
     let map = input::options("options", Some(value))?;
@@ -122,7 +126,27 @@ pub fn history_options(value: &Value) -> Result<HistoryOptions> {
         None => DEFAULT_AVERAGE_WEEKS,
         Some(v) => input::whole("averageWeeks", Some(v), 1, 520)?,
     };
-    Ok(HistoryOptions { as_of, events, average_weeks })
+    let formulas = match get("formulas") {
+        None => BTreeMap::new(),
+        Some(Value::Object(items)) => {
+            if items.len() > MAX_FORMULAS {
+                return Err(Error::new("formulas", format!("holds more than {MAX_FORMULAS} formulas")));
+            }
+            items
+                .iter()
+                .map(|(name, text)| {
+                    let field = format!("formulas.{}", clip(name, Clip::TEXT));
+                    if name.trim().is_empty() || FORBIDDEN_KEYS.contains(&name.as_str()) {
+                        return Err(Error::new(field, "is not a name a metric can have"));
+                    }
+                    let text = text.as_str().ok_or_else(|| Error::new(field.clone(), format!("must be \"a / b\" as text, got {}", input::kind(text))))?;
+                    Ok((name.clone(), Formula::parse(&field, text)?))
+                })
+                .collect::<Result<_>>()?
+        }
+        Some(other) => return Err(Error::new("formulas", format!("must be an object of name: \"a / b\", got {}", input::kind(other)))),
+    };
+    Ok(HistoryOptions { as_of, events, average_weeks, formulas })
 }
 
 /// `new SnapshotHistory(saved)`: a `toJSON()` result, or nothing (null) for a new, empty
