@@ -114,3 +114,25 @@ fn a_segment_is_refused_by_name() {
     assert_eq!(err(json!({"segment": {"dimension": "license", "value": ""}})), "segment.value: must be a value of the dimension: a string of 1 to 256 characters");
     assert_eq!(err(json!({"segment": "CE"})), "segment: must be an object, got a string");
 }
+
+/// Conversions by version, by hand (W = 7). W02 ends Sunday 01-11, W03 Sunday 01-18.
+///   a: 2.3 on 01-10, 2.4 on 01-13, 2.5 on 01-16, 2.5 on 01-18: one conversion in W03, from
+///      2.3 (its version at the end of W02) to 2.5 (at the end of W03), not two.
+///   b: 2.3 on 01-11, 2.3 on 01-18: no change, no conversion.
+#[test]
+fn an_install_that_upgrades_twice_in_one_week_converts_once_from_the_first_to_the_last() {
+    let ping = |id: &str, day: u32, version: &str| json!({"instanceId": id, "receivedAt": format!("2026-01-{day:02}T10:00:00Z"), "env": {"flowforge": format!("{version}.0")}});
+    let pings = Value::Array(vec![ping("a", 10, "2.3"), ping("a", 13, "2.4"), ping("a", 16, "2.5"), ping("a", 18, "2.5"), ping("b", 11, "2.3"), ping("b", 18, "2.3")]);
+    let mut ledger = Ledger::new();
+    for p in pings.as_array().unwrap() {
+        ledger.ingest(p);
+    }
+    let got = product_growth::analytics::conversions::conversions(&ledger, ReportOptions::default(), Dimension::Version);
+    assert_eq!(got.iter().map(|c| (c.week.as_str(), c.from.as_str(), c.to.as_str(), c.count)).collect::<Vec<_>>(), [("2026-W03", "2.3", "2.5", 1)]);
+    // The version segments see both moves, on 01-13 (2.3 → 2.4) and 01-16 (2.4 → 2.5).
+    let segment = |v: &str| ReportOptions { segment: Some(SegmentChoice { dimension: Dimension::Version, value: v.into() }), ..ReportOptions::default() };
+    let moves = |v: &str| ledger.report(segment(v)).unwrap().days.iter().filter(|d| d.moved_in != Some(0) || d.moved_out != Some(0)).map(|d| (d.date.clone(), d.moved_in.unwrap(), d.moved_out.unwrap())).collect::<Vec<_>>();
+    assert_eq!(moves("2.3"), [("2026-01-13".to_string(), 0, 1)]);
+    assert_eq!(moves("2.4"), [("2026-01-13".to_string(), 1, 0), ("2026-01-16".to_string(), 0, 1)]);
+    assert_eq!(moves("2.5"), [("2026-01-16".to_string(), 1, 0)]);
+}
