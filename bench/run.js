@@ -102,6 +102,28 @@ async function main () {
     row('b. same, baseline (JSON.parse per line + aggregate)', `${fmt(ndjsonBytes.length / MB)} MB`, baseB, `${fmt(ndjsonBytes.length / MB / (baseB / 1000))} MB/s`, '', '', null)
     console.error('[bench] b done')
 
+    // ---- f. one segment's report against the whole ledger's, on the same ledger: the first
+    // ask builds the segment's tables in a sweep, later ones read its kept rows like the whole.
+    {
+        const ledger = new core.InstallationLedger()
+        ledger.ingestNdjson(ndjsonBytes)
+        const segment = { dimension: 'license', value: 'EE' }
+        ledger.report({})
+        const t0 = process.hrtime.bigint()
+        ledger.report({ segment })
+        const firstMs = Number(process.hrtime.bigint() - t0) / 1e6
+        let n = 0
+        const ping = () => ledger.ingest({ instanceId: `bench-segment-${n++}`, platform: { license: { type: 'EE' } }, receivedAt: pings.at(-1).receivedAt || pings.at(-1).created_at })
+        const wholeMs = time(() => { ping(); ledger.report({}) })
+        const segmentMs = time(() => { ping(); ledger.report({ segment }) })
+        const whole = ledger.report({}).days.at(-1)
+        assert.equal(ledger.report({ segment }).days.at(-1).active, whole.byLicense.EE, 'the segment is the whole ledger\'s EE installs')
+        row('f. report of one segment after a ping (kept tables)', `licence EE of ${fmt(ledger.installations)} installs`, segmentMs, `${fmt(segmentMs / wholeMs)}× the whole report (${fmt(wholeMs)} ms)`,
+            `first ask ${fmt(firstMs)} ms (one sweep)`, '≤ 2× the whole report', segmentMs <= 2 * wholeMs)
+        ledger.free()
+    }
+    console.error('[bench] f done')
+
     // ---- c. through a running installations node, one message each
     const c = await runNodeCase(pings)
     row('c. installations node, one ping per message', `${fmt(c.messages)} msgs`, c.ms, `${fmt(c.perSecond)} msgs/s`, '', '≥ 20,000 msgs/s', c.perSecond >= 20000)
