@@ -402,6 +402,14 @@ impl InstallationLedger {
         to_js(&uptake::uptake(&self.inner.report(report_options(options)?).map_err(js_error)?.days))
     }
 
+    /// The Installations page's Versions section: `{uptake, shareChart, newest: {version,
+    /// date, share}}`; options as `report`, plus `chartDays` and `newest` (releases charted
+    /// apart, 5 by default).
+    pub fn versions(&self, options: JsValue) -> Result<JsValue, JsValue> {
+        let (options, chart_days, newest) = api::installations::versions_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        to_js(&uptake::versions(&self.inner.report(options).map_err(js_error)?.days, chart_days, newest))
+    }
+
     /// `{driver, os, version, license, counts}`: values counted under `other` because the
     /// dimension (or the count keys) was full.
     #[wasm_bindgen(getter)]

@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+use crate::chart::ChartPoint;
 use crate::dates::format_day;
 use crate::telemetry::ledger::Day;
 use crate::telemetry::model::release;
@@ -28,8 +29,7 @@ pub struct Uptake {
 /// Uptake of every release seen in `days` (consecutive, as a report gives them), in release
 /// order. `unknown` (and `other`, past the ledger's bound) is not a release.
 pub fn uptake(days: &[Day]) -> Vec<Uptake> {
-    let parse = |d: &Day| NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok();
-    let Some(first) = days.first().and_then(parse) else { return Vec::new() };
+    let Some(first) = days.first().and_then(parse_date) else { return Vec::new() };
     // Releases in order, with the index of their first day.
     let mut releases: Vec<((u64, u64), &str, usize)> = Vec::new();
     for (i, d) in days.iter().enumerate() {
@@ -76,6 +76,79 @@ pub fn uptake(days: &[Day]) -> Vec<Uptake> {
         .collect()
 }
 
+/// The Versions section of the Installations page: the uptake table, the stacked share
+/// chart and the newest release's share.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Versions {
+    pub uptake: Vec<Uptake>,
+    /// `ui-chart` points, one a series and day with active installs: the percentage of the
+    /// active installs on each of the newest releases, on older ones (`older`), and on no
+    /// known release (`unknown`, values past the ledger's bound included); they add to 100.
+    pub share_chart: Vec<ChartPoint>,
+    pub newest: Option<NewestShare>,
+}
+
+/// The newest release on the last day, and the share of the active installs on it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewestShare {
+    pub version: String,
+    pub date: String,
+    pub share: f64,
+}
+
+/// The versions section over `days` (the last `chart_days` of them charted), with the
+/// `newest` releases seen in the chart's days drawn apart.
+pub fn versions(days: &[Day], chart_days: usize, newest: usize) -> Versions {
+    let shown = &days[days.len().saturating_sub(chart_days)..];
+    let known = |d: &Day| d.by_version.iter().filter(|(_, n)| **n > 0).filter_map(|(name, _)| release(name).map(|r| (r, name.clone()))).collect::<Vec<_>>();
+    // The newest releases seen, newest first (picked one at a time: a sort of these would
+    // add its code to the shipped .wasm).
+    let mut seen: Vec<((u64, u64), String)> = Vec::new();
+    for (r, name) in shown.iter().flat_map(known) {
+        if !seen.iter().any(|(s, _)| *s == r) {
+            seen.push((r, name));
+        }
+    }
+    let mut top: Vec<((u64, u64), String)> = Vec::new();
+    while top.len() < newest {
+        let Some(i) = (0..seen.len()).fold(None, |best: Option<usize>, i| match best {
+            Some(b) if seen[b].0 >= seen[i].0 => Some(b),
+            _ => Some(i),
+        }) else { break };
+        top.push(seen.swap_remove(i));
+    }
+    let oldest_top = top.last().map(|(r, _)| *r);
+    let mut share_chart = Vec::new();
+    // Oldest of the top first, so the newest is drawn on top of the stack.
+    let mut series: Vec<&str> = top.iter().rev().map(|(_, n)| n.as_str()).collect();
+    series.extend(["older", "unknown"]);
+    for name in series {
+        for d in shown.iter().filter(|d| d.active > 0) {
+            let on = |pick: &dyn Fn(&str) -> bool| d.by_version.iter().filter(|(v, _)| pick(v)).map(|(_, n)| *n).sum::<u64>();
+            let count = match name {
+                "older" => on(&|v| release(v).is_some_and(|r| oldest_top.is_some_and(|o| r < o))),
+                "unknown" => on(&|v| release(v).is_none()),
+                v => d.by_version.get(v).copied().unwrap_or(0),
+            };
+            share_chart.push(ChartPoint { series: name.to_string(), x: crate::dates::epoch_ms(parse_date(d).unwrap_or_default()), y: 100.0 * count as f64 / d.active as f64 });
+        }
+    }
+    let newest = days.last().filter(|d| d.active > 0).and_then(|d| {
+        let (_, name) = known(d).into_iter().fold(None, |best: Option<((u64, u64), String)>, x| match best {
+            Some(b) if b.0 >= x.0 => Some(b),
+            _ => Some(x),
+        })?;
+        let on = d.by_version.get(&name).copied().unwrap_or(0);
+        Some(NewestShare { version: name, date: d.date.clone(), share: on as f64 / d.active as f64 })
+    });
+    Versions { uptake: uptake(days), share_chart, newest }
+}
+
+fn parse_date(d: &Day) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +188,35 @@ mod tests {
         let lone: Vec<_> = pings.iter().filter(|p| !(p["instanceId"] == "b" && p["env"]["flowforge"] == "2.10.0")).cloned().collect();
         let u = uptake(&aggregate(&json!(lone), Some(&json!({"asOf": "2026-02-19"}))).unwrap().days);
         assert_eq!((u[1].share7, u[1].days_to50), (Some(0.25), None));
+    }
+
+    /// The same four installs: on 02-19 a and b run 2.10, c 2.9, d no version (4 active).
+    #[test]
+    fn the_versions_section_by_hand() {
+        let mut pings = Vec::new();
+        for n in 0..50 {
+            let day = (NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(n)).format("%m-%d").to_string();
+            pings.push(ping("a", &day, if n >= 4 { "2.10.1" } else { "2.9.0" }));
+            pings.push(ping("b", &day, if n >= 9 { "2.10.0" } else { "2.9.3" }));
+            pings.push(ping("c", &day, "2.9.3"));
+            pings.push(json!({"instanceId": "d", "receivedAt": format!("2026-{day}T10:00:00Z")}));
+        }
+        let days = aggregate(&json!(pings), Some(&json!({"asOf": "2026-02-19"}))).unwrap().days;
+        let v = versions(&days, 365, 1);
+        assert_eq!(v.newest, Some(NewestShare { version: "2.10".into(), date: "2026-02-19".into(), share: 0.5 }));
+        assert_eq!(v.uptake, uptake(&days));
+        // The newest release apart, 2.9 as older, d as unknown: 50 + 25 + 25 on the last day;
+        // 0 + 75 + 25 on the first (2.10 not out yet).
+        let at = |series: &str, i: usize| v.share_chart.iter().filter(|p| p.series == series).nth(i).map(|p| p.y);
+        assert_eq!([at("2.10", 49), at("older", 49), at("unknown", 49)], [Some(50.0), Some(25.0), Some(25.0)]);
+        assert_eq!([at("2.10", 0), at("older", 0), at("unknown", 0)], [Some(0.0), Some(75.0), Some(25.0)]);
+        let names: Vec<&str> = v.share_chart.iter().map(|p| p.series.as_str()).fold(Vec::new(), |mut n, s| { if !n.contains(&s) { n.push(s) } n });
+        assert_eq!(names, ["2.10", "older", "unknown"]);
+        // Two newest: 2.9 and 2.10 apart (oldest first), nothing older; the last 10 days only.
+        let v = versions(&days, 10, 5);
+        let names: Vec<&str> = v.share_chart.iter().map(|p| p.series.as_str()).fold(Vec::new(), |mut n, s| { if !n.contains(&s) { n.push(s) } n });
+        assert_eq!(names, ["2.9", "2.10", "older", "unknown"]);
+        assert_eq!(v.share_chart.len(), 40);
+        assert!(v.share_chart.iter().filter(|p| p.series == "older").all(|p| p.y == 0.0));
     }
 }

@@ -103,6 +103,19 @@ pub fn batch_conversion_options(value: Option<&Value>) -> Result<(BatchOptions, 
     Ok((batch_options(value)?, dimension))
 }
 
+/// Releases the Versions section's chart draws apart by default.
+pub const DEFAULT_NEWEST_RELEASES: u32 = 5;
+
+/// `ledger.versions({…report options, chartDays, newest})`: the report's options, the days
+/// charted (all when absent) and how many of the newest releases the chart draws apart.
+pub fn versions_options(value: Option<&Value>) -> Result<(ReportOptions, usize, usize)> {
+    let map = input::options("options", value)?;
+    let report = report_options_of(map)?;
+    let chart_days = get(map, "chartDays").map(|v| input::whole("chartDays", Some(v), 1, MAX_REPORT_DAYS as u32)).transpose()?.unwrap_or(MAX_REPORT_DAYS as u32);
+    let newest = get(map, "newest").map(|v| input::whole("newest", Some(v), 1, 20)).transpose()?.unwrap_or(DEFAULT_NEWEST_RELEASES);
+    Ok((report, chart_days as usize, newest as usize))
+}
+
 /// A dimension by its name (`driver`, `os`, `version`, `license`).
 fn dimension_of(field: &str, value: Option<&Value>) -> Result<Dimension> {
     let names = Dimension::ALL.map(Dimension::name).join(", ");
