@@ -19,6 +19,11 @@ function formatShare (x) {
     return typeof x === 'number' ? share.format(x) : '–'
 }
 
+/** A change of a share (0.12 → 0.15 is 0.03) in percentage points: +3.00 pp (0 has no sign). */
+function formatPoints (x) {
+    return typeof x === 'number' ? percent.format(x).replace('%', ' pp') : '–'
+}
+
 /** A metric value: whole numbers without decimals, others to the cent. */
 function formatValue (x) {
     return typeof x === 'number' ? upToCents.format(x) : '–'
@@ -43,4 +48,4 @@ function megabytes (bytes) {
     return `${(bytes / 1e6).toFixed(bytes < 1e7 ? 1 : 0)} MB`
 }
 
-module.exports = { formatNumber, formatRate, formatShare, formatSigned, formatValue, formatMultiple, grouped, megabytes }
+module.exports = { formatNumber, formatRate, formatShare, formatPoints, formatSigned, formatValue, formatMultiple, grouped, megabytes }

@@ -5,7 +5,9 @@
 /**
  * @param {object} node the node instance
  * @param {(msg: object) => Array|Promise<Array>} handle returns one entry per output
- * @param {(msg: object, outputs: Array) => string} status the status text after success
+ * @param {(msg: object, outputs: Array) => string|{fill: string, shape: string, text: string}} status
+ *   the status text after success (green), or a whole status (a node whose settings are
+ *   partly refused stays red while it works)
  */
 function onInput (node, handle, status) {
     node.on('input', (msg, send, done) => {
@@ -16,7 +18,8 @@ function onInput (node, handle, status) {
             return fail(node, err, done)
         }
         Promise.resolve(outcome).then(outputs => {
-            node.status({ fill: 'green', shape: 'dot', text: status(msg, outputs) })
+            const shown = status(msg, outputs)
+            node.status(typeof shown === 'object' && shown ? shown : { fill: 'green', shape: 'dot', text: shown })
             if (outputs) send(outputs)
             done()
         }, err => fail(node, err, done))

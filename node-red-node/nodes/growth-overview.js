@@ -62,7 +62,7 @@ module.exports = function (RED) {
             }
             const first = msg || {}
             first.topic = 'overview'
-            first.payload = all.map(overviewRow)
+            first.payload = all.map(row => overviewRow(row, series.unit(row.metric)))
             first.rows = all
             if (first.format === 'csv') first.csv = overviewCsv(all)
             return [

@@ -133,6 +133,43 @@ describe('growth overview node', function () {
         assert.equal(rows[0].latest, 10 + 11 + 12 + 13 + 14 + 15 + 16, 'a week of signups, summed')
     })
 
+    it('shows a share-unit series (a formula) in percent, its CSV and rows raw', async function () {
+        const ov = helper.getNode('ov')
+        // Adoption from 10 % rising by a tenth of a point a day; the last two days 0.24 then 0.25.
+        const adoption = days.map((d, i) => ({ date: d.date, value: i === days.length - 1 ? 0.25 : i === days.length - 2 ? 0.24 : 0.1 + i / 1000 }))
+        let got = next('rows')
+        ov.receive({ topic: 'series', payload: { 'adoption.tables': { points: adoption, aggregate: 'last', unit: 'share' }, teamCount: { points: series('remote'), aggregate: 'last', unit: 'value' } }, asOf })
+        let out = await got
+        const row = out.rows.find(r => r.metric === 'adoption.tables')
+        assert.deepEqual(row, core.overviewRow('adoption.tables', adoption, { aggregate: 'last', asOf, floor: 0.01, k: 3 }), 'the core\'s row, unchanged')
+        const text = out.payload.find(r => r.metric === 'adoption.tables')
+        // By hand: the week of 11-16 ends on 11-22, the last day (0.25); the week before on
+        // 11-15, day 132 of the series: 0.1 + 0.132 = 0.232.
+        assert.equal(row.latestWeek, '2026-W47')
+        assert.equal(row.latest, 0.25)
+        assert.ok(Math.abs(row.growth - (0.25 / 0.232 - 1)) < 1e-12)
+        assert.equal(text.unit, 'share')
+        assert.equal(text.latest, '25.00%')
+        assert.equal(text.day, '25.00%')
+        assert.equal(text.change, '+1.00 pp')
+        assert.equal(text.growth, `+${((0.25 / 0.232 - 1) * 100).toFixed(2)}%`)
+        // A count keeps its own format.
+        const teams = out.payload.find(r => r.metric === 'teamCount')
+        assert.equal(teams.unit, 'value')
+        assert.equal(teams.latest, '50')
+        // A target on a share: shown in percent too.
+        got = next('rows')
+        ov.receive({ topic: 'target', payload: { metric: 'adoption.tables', value: '0.5', date: '2027-06-27' }, asOf })
+        out = await got
+        assert.equal(out.payload.find(r => r.metric === 'adoption.tables').target, '50.00%')
+        // The CSV holds the fractions.
+        got = next('rows')
+        ov.receive({ topic: 'report', format: 'csv', asOf })
+        const csv = (await got).csv.rows.find(r => r.metric === 'adoption.tables')
+        assert.equal(csv.latest, 0.25)
+        assert.equal(csv.target, 0.5)
+    })
+
     it('updates its rows from installations refreshes at most once per refresh interval', async function () {
         await helper.unload()
         await helper.load(overview, [flow[0], { ...flow[1], refreshSeconds: '0.5' }, ...flow.slice(2)])

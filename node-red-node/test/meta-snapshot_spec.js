@@ -80,6 +80,87 @@ describe('meta-snapshot node', function () {
         assert.deepEqual((await report).payload.map(r => [r.metric, r.latest]), [['teamCount', '5']])
     }).timeout(10000)
 
+    describe('with formulas', function () {
+        const TABLES = 'adoption.tables = features.tablesDatabases / teamCount'
+        const withFormulas = formulas => [flow[0], { ...flow[1], formulas, headline: 'teamCount, adoption.tables', wires: [...flow[1].wires, ['series']] }, ...flow.slice(2), { id: 'series', z: 'f1', type: 'helper' }]
+        const load = async formulas => {
+            await helper.unload()
+            await helper.load(metaSnapshot, withFormulas(formulas))
+        }
+        // Three weeks from Monday 2026-01-05: tables 10 of 100 teams the first week, 12 of 100
+        // the second and third, and on the last day (Sunday 01-25) 18 of 120.
+        const snapshots = Array.from({ length: 21 }, (_, n) => ({
+            date: day(n),
+            metrics: { teamCount: n === 20 ? 120 : 100, features: { tablesDatabases: n === 20 ? 18 : n < 7 ? 10 : 12 } }
+        }))
+        const asOf = '2026-01-26' // the Monday after: the week of 01-25 is complete
+
+        it('reports a formula as a share with its week-on-week growth, in the table, the picker, the chart and the overview\'s series', async function () {
+            await load(`# adoption of features\n\n${TABLES}\n`)
+            const node = helper.getNode('snap')
+            const got = Promise.all([next('table'), next('picker'), next('series')])
+            node.receive({ topic: 'seed', payload: snapshots, asOf })
+            const [table, picker, series] = await got
+            const raw = table.report.metrics.find(m => m.metric === 'adoption.tables')
+            // By hand: 10/100, 12/100, 18/120 at the ends of the weeks; 12/100 the day before the last.
+            assert.equal(raw.latest, 0.15)
+            assert.equal(raw.previous, 0.12)
+            assert.ok(Math.abs(raw.weeklyGrowth - 0.25) < 1e-12, 'week on week: 0.15 / 0.12 − 1')
+            assert.ok(Math.abs(raw.averageGrowth - (Math.sqrt(0.15 / 0.10) - 1)) < 1e-12, 'over its two complete weeks')
+            assert.equal(raw.formula, 'features.tablesDatabases / teamCount')
+            const row = table.payload.find(r => r.metric === 'adoption.tables')
+            assert.deepEqual(row, {
+                metric: 'adoption.tables',
+                latest: '15.00%',
+                change: '+3.00 pp',
+                weeklyGrowth: '+25.00%',
+                rating: 'exceptional',
+                averageGrowth: `+${((Math.sqrt(1.5) - 1) * 100).toFixed(2)}%`,
+                since: '2026-01-05',
+                status: 'share: features.tablesDatabases / teamCount'
+            })
+            // Its two metrics keep their own rows, as counts.
+            assert.equal(table.payload.find(r => r.metric === 'teamCount').latest, '120')
+            assert.ok(picker.options.some(o => o.value === 'adoption.tables'))
+            // The overview gets the fractions, marked as a share; the other headline as values.
+            assert.deepEqual(series.payload['adoption.tables'], {
+                points: snapshots.map(s => ({ date: s.date, value: s.metrics.features.tablesDatabases / s.metrics.teamCount })),
+                aggregate: 'last',
+                unit: 'share'
+            })
+            assert.equal(series.payload.teamCount.unit, 'value')
+            // The picked formula's chart: the core's fractions, the axis saying so.
+            const values = next('values')
+            node.receive({ topic: 'metric', payload: 'adoption.tables', asOf })
+            const chart = await values
+            assert.deepEqual(chart.payload.map(p => p.y), snapshots.map(s => s.metrics.features.tablesDatabases / s.metrics.teamCount))
+            assert.equal(chart.ui_update.chartOptions.yAxis.name, 'share (0.15 = 15%)')
+            const counts = next('values')
+            node.receive({ topic: 'metric', payload: 'teamCount', asOf })
+            assert.equal((await counts).ui_update.chartOptions.yAxis.name, '')
+        }).timeout(10000)
+
+        it('refuses a bad line by its line and name on deploy, and goes on with the rest', async function () {
+            await load(`${TABLES}\nadoption.broken = features.tablesDatabases * teamCount\nno equals sign here`)
+            const node = helper.getNode('snap')
+            const errors = node.error.getCalls().filter(c => c.thisValue === node).map(c => c.args[0])
+            assert.deepEqual(errors, [
+                'formulas.adoption.broken: must be two metric names divided, "a / b", got "features.tablesDatabases * teamCount" (line 2): this formula is left out, the rest is used',
+                'formulas: must be "name = a / b", got "no equals sign here" (line 3): this formula is left out, the rest is used'
+            ])
+            const red = () => node.status.getCalls().filter(c => c.thisValue === node).at(-1).args[0]
+            assert.equal(red().fill, 'red')
+            assert.match(red().text, /^formulas\.adoption\.broken: /)
+            // The node still stores and reports, the good formula included.
+            const got = Promise.all([next('stored'), next('table')])
+            node.receive({ payload: snapshots[0].metrics, date: snapshots[0].date, asOf })
+            const [stored, table] = await got
+            assert.equal(stored.payload.date, '2026-01-05')
+            assert.deepEqual(table.payload.map(r => [r.metric, r.latest]), [['adoption.tables', '10.00%'], ['features.tablesDatabases', '10'], ['teamCount', '100']])
+            assert.equal(red().fill, 'red', 'the status still says a line was refused')
+        }).timeout(10000)
+    })
+
     it('seeds an empty history once, and never over snapshots taken since', async function () {
         const node = helper.getNode('snap')
         let table = next('table')

@@ -8,10 +8,10 @@ const { startNodeRed } = require('../support/node-red')
 const { openBrowser, screenshot, widget } = require('../support/browser')
 const { recordWidgetData } = require('../support/dashboard-socket')
 const { parseCsv, download } = require('../support/csv')
-const { formatRate, formatValue } = require('../../node-red-node/lib/format')
+const { formatPoints, formatRate, formatShare, formatValue } = require('../../node-red-node/lib/format')
 
 describe('Cloud usage page', function () {
-    let server, browser, page, socket, history
+    let server, browser, page, socket, history, snapshots
 
     before(async function () {
         server = await startNodeRed({ demo: { installs: 20, days: 200 } })
@@ -20,8 +20,9 @@ describe('Cloud usage page', function () {
         page = await opened.context.newPage()
         socket = recordWidgetData(page)
         // Independently: the demo snapshots the start wrote, through the core.
+        snapshots = JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8'))
         history = new core.SnapshotHistory()
-        history.addAll(JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8')))
+        history.addAll(snapshots)
     })
     after(async function () {
         if (browser) await browser.close()
@@ -45,8 +46,9 @@ describe('Cloud usage page', function () {
         }
         await table.getByRole('textbox').fill('teamCount')
         const teams = report.metrics.find(m => m.metric === 'teamCount')
-        const row = table.locator('tbody tr', { hasText: 'teamCount' }).first()
-        const cells = (await row.innerText()).split('\t').map(s => s.trim())
+        // The row named teamCount (a formula's row mentions it too, in its kind).
+        await table.locator('tbody tr', { hasText: 'teamCount' }).first().waitFor()
+        const cells = (await table.locator('tbody tr').allInnerTexts()).map(r => r.split('\t').map(s => s.trim())).find(c => c[0] === 'teamCount')
         assert.equal(cells[1], teams.latest.toLocaleString('en-US'))
         assert.equal(cells[4], teams.rating)
         await table.getByRole('textbox').fill('')
@@ -70,6 +72,39 @@ describe('Cloud usage page', function () {
         await widget(page, 'cloud-chart-values').locator('canvas').first().waitFor()
         await page.waitForTimeout(800)
         await screenshot(page, 'cloud')
+    })
+
+    it('shows the application\'s formulas as shares: adoption.tables is tables ÷ teams of the last day', async function () {
+        // Independently of the core: the demo snapshots' last two days, divided here.
+        const days = [...snapshots].sort((a, b) => a.date.localeCompare(b.date)).slice(-2)
+        const tables = s => s.metrics.features.tablesDatabases / s.metrics.teamCount
+        const table = widget(page, 'cloud-table')
+        await table.getByRole('textbox').fill('adoption')
+        const row = table.locator('tbody tr', { hasText: 'adoption.tables' }).first()
+        await row.waitFor({ timeout: 10000 })
+        const cells = (await row.innerText()).split('\t').map(s => s.trim())
+        assert.equal(cells[1], formatShare(tables(days[1])), `latest of ${days[1].date}: ${days[1].metrics.features.tablesDatabases} / ${days[1].metrics.teamCount}`)
+        assert.equal(cells[2], formatPoints(tables(days[1]) - tables(days[0])), 'the change on the day, in percentage points')
+        assert.match(cells[3], /^[+-]?\d+\.\d\d%$|^–$/)
+        assert.equal(cells[7], 'share: features.tablesDatabases / teamCount')
+        // The Team Broker's formula too (clients per team: it may pass 100 %).
+        const broker = (await table.locator('tbody tr', { hasText: 'adoption.teamBroker' }).first().innerText()).split('\t').map(s => s.trim())
+        assert.equal(broker[1], formatShare(days[1].metrics.features.teamBrokerClients / days[1].metrics.teamCount))
+        // The API and its CSV keep the fraction.
+        const api = (await server.json('/api/cloud')).body.metrics.find(m => m.metric === 'adoption.tables')
+        assert.equal(api.latest, tables(days[1]))
+        assert.equal(api.formula, 'features.tablesDatabases / teamCount')
+        // Picked, its chart has the core's fractions and an axis that says so.
+        const picker = widget(page, 'cloud-picker')
+        await picker.locator('input').first().click()
+        await page.getByRole('option', { name: 'adoption.tables' }).click()
+        const deadline = Date.now() + 15000
+        while (socket.series('cloud-chart-values')[0] !== 'adoption.tables' && Date.now() < deadline) await page.waitForTimeout(200)
+        assert.equal(socket.points('cloud-chart-values').at(-1).y, tables(days[1]))
+        await widget(page, 'cloud-chart-values').locator('canvas').first().waitFor()
+        await page.waitForTimeout(800)
+        await screenshot(page, 'cloud-formula')
+        await table.getByRole('textbox').fill('')
     })
 
     it('downloads every metric as CSV with the raw values the API reports, the page\'s text aside', async function () {

@@ -8,7 +8,7 @@ const path = require('node:path')
 const core = require('../../pkg')
 const { startNodeRed, waitFor } = require('../support/node-red')
 const { openBrowser, screenshot, widget, setTarget: setTargetOnPage } = require('../support/browser')
-const { formatRate, formatValue } = require('../../node-red-node/lib/format')
+const { formatRate, formatShare, formatValue } = require('../../node-red-node/lib/format')
 const { parseCsv, download } = require('../support/csv')
 
 /** The Sunday that ends the last complete ISO week before `day` (YYYY-MM-DD). */
@@ -39,7 +39,7 @@ describe('Overview page', function () {
         await page.goto(server.url + '/dashboard/')
         await page.waitForURL(/\/dashboard\/overview$/, { timeout: 20000 })
         const today = new Date().toISOString().slice(0, 10)
-        const headline = ['active installs', 'hosted instances', 'remote instances', 'teamCount', 'instanceCount', 'deviceCount', 'userCount', 'features.teamBrokerClients', 'features.tablesDatabases']
+        const headline = ['active installs', 'hosted instances', 'remote instances', 'teamCount', 'instanceCount', 'deviceCount', 'userCount', 'features.teamBrokerClients', 'features.tablesDatabases', 'adoption.tables']
         await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === headline.length, { timeout: 30000, what: 'every headline row' })
         const shown = await widget(page, 'ov-rows').locator('tr[data-metric]').evaluateAll(trs => trs.map(tr => tr.dataset.metric))
         assert.deepEqual([...shown].sort(), [...headline].sort())
@@ -58,12 +58,21 @@ describe('Overview page', function () {
         // The Cloud rows from the snapshot history the start command wrote.
         const history = new core.SnapshotHistory(null)
         history.addAll(JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8')))
-        for (const metric of headline.slice(3)) {
+        for (const metric of headline.slice(3, -1)) {
             const points = history.metric(metric, { asOf: today }).points
             const at = d => points.find(p => p.date === d)?.value
             assert.equal((await cell(metric, 'latest').innerText()).trim(), formatValue(at(sunday)), `${metric} latest`)
             if (at(before)) assert.equal((await cell(metric, 'growth').locator('span').innerText()).trim(), formatRate(at(sunday) / at(before) - 1), `${metric} growth`)
         }
+        // The application's formula, from the snapshots file divided here: a share.
+        const snapshots = JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8'))
+        const adoption = d => {
+            const s = snapshots.find(x => x.date === d)
+            return s && s.metrics.features && s.metrics.features.tablesDatabases !== undefined ? s.metrics.features.tablesDatabases / s.metrics.teamCount : undefined
+        }
+        assert.equal((await cell('adoption.tables', 'latest').innerText()).trim(), formatShare(adoption(sunday)), `adoption.tables latest on ${sunday}`)
+        assert.match((await cell('adoption.tables', 'latest').innerText()).trim(), /^\d+\.\d\d%$/)
+        if (adoption(before)) assert.equal((await cell('adoption.tables', 'growth').locator('span').innerText()).trim(), formatRate(adoption(sunday) / adoption(before) - 1), 'adoption.tables growth')
         // Rating in words and colour, and the page's rows are the API's.
         const api = (await server.json(`/api/overview`)).body
         for (const row of api) {
@@ -73,6 +82,8 @@ describe('Overview page', function () {
         }
         await page.waitForTimeout(500)
         await screenshot(page, 'overview')
+        await rowOf('adoption.tables').scrollIntoViewIfNeeded()
+        await screenshot(page, 'overview-formula')
     })
 
     const setTarget = (metric, value, date) => setTargetOnPage(page, metric, value, date)
@@ -80,7 +91,7 @@ describe('Overview page', function () {
     it('sets a target through the form and shows it on track or behind', async function () {
         const api = (await server.json('/api/overview')).body
         // A metric that grew on average over the last 4 weeks can be on track.
-        const growing = api.find(r => r.average.startsWith('+'))
+        const growing = api.find(r => r.unit !== 'share' && r.average.startsWith('+'))
         assert.ok(growing, JSON.stringify(api))
         const latest = Number(growing.latest.replace(/,/g, ''))
         await setTarget(growing.metric, latest * 100, new Date(Date.now() + 30 * 864e5).toISOString().slice(0, 10))
@@ -106,14 +117,16 @@ describe('Overview page', function () {
             const row = api[i]
             assert.equal(cells[0], row.metric)
             // The raw figure, formatted as the page formats it, is the API's text.
-            assert.equal(formatValue(number(cells[1])), row.latest, row.metric)
+            // A formula's (a share) in percent, the rest as values.
+            const value = row.unit === 'share' ? formatShare : formatValue
+            assert.equal(value(number(cells[1])), row.latest, row.metric)
             assert.equal(cells[2] || '–', row.week, row.metric)
             assert.equal(formatRate(number(cells[3])), row.growth, row.metric)
             assert.equal(formatRate(number(cells[5])), row.average, row.metric)
             assert.equal(cells[4] || '–', row.rating, row.metric)
             if (cells[1] !== '') assert.match(cells[1], /^-?\d+(\.\d+)?(e[-+]\d+)?$/, row.metric)
             if (row.target) {
-                assert.equal(formatValue(number(cells[6])), row.target, row.metric)
+                assert.equal(value(number(cells[6])), row.target, row.metric)
                 assert.equal(cells[7], row.targetDate, row.metric)
                 assert.equal(formatRate(number(cells[9])), row.needed, row.metric)
             }
@@ -122,14 +135,14 @@ describe('Overview page', function () {
 
     it('shows 10 rows and more whole: no inner scrollbar, the CSV link in view', async function () {
         // As in the editor: the snapshot node's headline list gets the team types too (3
-        // more rows, 12 in all), deployed as a change of that node.
+        // more rows, 13 in all), deployed as a change of that node.
         const flows = (await server.json('/flows')).body
         const snapshot = flows.find(n => n.id === 'cloud-snapshot')
         snapshot.headline += ', teamsByType.*'
         const deployed = await fetch(server.url + '/flows', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' }, body: JSON.stringify(flows) })
         assert.equal(deployed.status, 204)
         await page.reload()
-        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === 12, { timeout: 30000, what: '12 rows' })
+        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === 13, { timeout: 30000, what: '13 rows' })
         const boxes = await widget(page, 'ov-rows').evaluate(el => {
             const scrolls = [el, ...el.querySelectorAll('*')].filter(e => e.scrollHeight > e.clientHeight + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
             const link = el.querySelector('[data-csv="overview"]').getBoundingClientRect()
@@ -144,6 +157,6 @@ describe('Overview page', function () {
             return document.elementFromPoint(r.left + r.width / 2, r.bottom - 2) === a
         })
         assert.ok(hit, 'the CSV link is whole and on top')
-        await screenshot(page, 'overview-12-rows')
+        await screenshot(page, 'overview-13-rows')
     })
 })

@@ -9,29 +9,32 @@ const INSTALL_SERIES = [['active installs', 'active'], ['hosted instances', 'hos
 const CLOUD_ORDER = 10
 
 function overviewSeries () {
-    /** metric → {byDate: Map(date → value), aggregate, order} */
+    /** metric → {byDate: Map(date → value), aggregate, unit, order} */
     const series = new Map()
 
-    function merge (metric, points, aggregate, order) {
+    function merge (metric, points, aggregate, order, unit = 'value') {
         let s = series.get(metric)
-        if (!s) series.set(metric, s = { byDate: new Map(), aggregate, order })
+        if (!s) series.set(metric, s = { byDate: new Map(), aggregate, unit, order })
         s.aggregate = aggregate
+        s.unit = unit
         for (const p of points) s.byDate.set(p.date, p.value)
     }
 
     return {
         names: () => [...series.keys()],
+        /** How a metric's values read: `share` (a fraction, shown in percent) or `value`. */
+        unit: metric => (series.get(metric) || {}).unit || 'value',
         /** An installations report's (or refresh's) days, merged by date. */
         addInstallations (days) {
             INSTALL_SERIES.forEach(([metric, field], i) => merge(metric, days.map(d => ({ date: d.date, value: d[field] })), 'last', i))
         },
-        /** Headline Cloud metrics from the meta-snapshot node: {metric: {points, aggregate}}. */
+        /** Headline Cloud metrics from the meta-snapshot node: {metric: {points, aggregate, unit}}. */
         addCloud (payload) {
             for (const [metric, s] of Object.entries(payload)) {
                 if (!s || !Array.isArray(s.points)) {
                     throw Object.assign(new Error(`payload.${metric}: must be {points: [{date, value}], aggregate}`), { field: `payload.${metric}` })
                 }
-                merge(metric, s.points, s.aggregate === 'sum' ? 'sum' : 'last', CLOUD_ORDER)
+                merge(metric, s.points, s.aggregate === 'sum' ? 'sum' : 'last', CLOUD_ORDER, s.unit === 'share' ? 'share' : 'value')
             }
         },
         /** One core overviewRow per metric; `options` {asOf, floor, k}, `targets` {metric: {value, date}}. */
