@@ -2,7 +2,9 @@
 // from it. Where the pings come from (the pings table, the raw log or msg.payload), the start
 // from a checkpoint and what a ping costs are lib/ping-source's; the messages' shape is
 // lib/views/installations'. The dashboard is refreshed at most every few seconds, and only
-// when something changed.
+// when something changed. The page may show one segment (a licence, driver, OS or version:
+// the setting, or msg.segment); output 1, the report the overview and the API read, is
+// always of every install.
 const path = require('node:path')
 const core = require('../lib/core')
 const { today } = require('../lib/clock')
@@ -10,6 +12,7 @@ const { onInput } = require('../lib/node-input')
 const { paced } = require('../lib/pace')
 const { pingSource } = require('../lib/ping-source')
 const { dashboardMessages, analyticsMessages } = require('../lib/views/installations')
+const { segmentOf, segmentLabel, segmentChoices } = require('../lib/segment')
 
 const DEFAULTS = core.defaults()
 
@@ -29,6 +32,12 @@ module.exports = function (RED) {
         const reportOnIngest = config.reportOnIngest !== false
         const refreshMs = Math.max(1, Number(config.refreshSeconds) || 5) * 1000
         let lastDays = Number(config.lastDays) || null
+        let segment = null
+        try {
+            segment = segmentOf(config.segment)
+        } catch (err) {
+            node.error(err)
+        }
         // Relative paths resolve as the file node that writes the raw log resolves them: in the
         // fileWorkingDirectory setting, else in Node-RED's working directory.
         const baseDir = RED.settings.fileWorkingDirectory || process.cwd()
@@ -81,7 +90,12 @@ module.exports = function (RED) {
             const now = today()
             const options = { activeWindowDays, lastDays, chartSeries, today: now, ...range(asOf, now) }
             if (reportDays) options.reportDays = reportDays
-            return dashboardMessages(source.ledger().dashboard(options), msg, DEFAULTS.dayFields)
+            const ledger = source.ledger()
+            if (!segment) return dashboardMessages(ledger.dashboard(options), msg, DEFAULTS.dayFields)
+            const page = ledger.dashboard({ ...options, segment })
+            // The report of every install, over the days the dashboard's report holds.
+            const whole = ledger.report({ activeWindowDays, ...range(asOf, now), lastDays: reportDays || undefined })
+            return dashboardMessages({ ...page, report: whole }, msg, DEFAULTS.dayFields, segmentLabel(segment))
         }
 
         /** Output 6, for a report asked for (a page view, the API); not on a refresh:
@@ -89,11 +103,15 @@ module.exports = function (RED) {
         function analytics (asOf, first) {
             const ledger = source.ledger()
             const options = { activeWindowDays, ...range(asOf, today()) }
+            const page = segment ? { ...options, segment } : options
             return analyticsMessages({
-                weeks: ledger.accounting({ ...options, completeWeeks: DEFAULTS.accountingWeeks }),
-                chart: ledger.accountingChart(options, DEFAULTS.accountingWeeks),
+                weeks: ledger.accounting({ ...page, completeWeeks: DEFAULTS.accountingWeeks }),
+                chart: ledger.accountingChart(page, DEFAULTS.accountingWeeks),
                 cohorts: ledger.retention(options),
-                retentionWeeks: DEFAULTS.retentionWeeks
+                retentionWeeks: DEFAULTS.retentionWeeks,
+                versions: ledger.versions({ ...page, chartDays: lastDays || undefined }),
+                licenceChanges: ledger.conversions({ ...options, dimension: 'license' }),
+                segments: { choices: segmentChoices(ledger.report({ ...options, lastDays: 1 }).days.at(-1)), chosen: segment }
             }, first)
         }
 
@@ -110,8 +128,17 @@ module.exports = function (RED) {
             if (msg.topic === 'report') {
                 const asked = msg.payload && typeof msg.payload === 'object' ? msg.payload.lastDays : undefined
                 if (asked !== undefined) lastDays = Number(asked) || null
-                const outputs = reportMessages(msg.asOf, msg)
-                return [...outputs, null, analytics(msg.asOf, outputs[0])]
+                // A segment asked for stays the page's until another is (or all installs); one
+                // the core refuses leaves the page's as it was.
+                const before = segment
+                if (msg.segment !== undefined) segment = segmentOf(msg.segment)
+                try {
+                    const outputs = reportMessages(msg.asOf, msg)
+                    return [...outputs, null, analytics(msg.asOf, outputs[0])]
+                } catch (err) {
+                    segment = before
+                    throw err
+                }
             }
             if (msg.topic === 'rebuild') {
                 const rejected = await source.rebuild(msg)

@@ -103,6 +103,59 @@ describe('installations node', function () {
         assert.deepEqual(report.retention, retention.payload)
     })
 
+    it('shows one segment on the page (KPIs, charts, accounting, versions) while output 1 stays of every install', async function () {
+        const node = helper.getNode('ledger')
+        node.receive({ payload: pings })
+        const segment = { dimension: 'license', value: 'EE' }
+        let got = Promise.all([collect('analytics', 9), next('report'), next('kpis'), collect('charts', 7)])
+        node.receive({ topic: 'report', asOf, segment: 'license=EE' })
+        let [analytics, report, kpis, charts] = await got
+        const whole = core.aggregateInstallations(pings, { asOf })
+        const ee = core.aggregateInstallations(pings, { asOf, segment })
+        // The segment's active installs are, by the definition, the whole ledger's EE ones.
+        assert.equal(ee.days.at(-1).active, whole.days.at(-1).byLicense.EE)
+        assert.ok(ee.days.at(-1).active > 0 && ee.days.at(-1).active < whole.days.at(-1).active, 'a proper part')
+        assert.equal(kpis.kpis.active, ee.days.at(-1).active)
+        assert.equal(kpis.payload.segment, 'licence EE')
+        assert.deepEqual(charts.find(c => c.topic === 'active').payload.filter(p => p.series === 'active').at(-1).y, ee.days.at(-1).active)
+        assert.deepEqual(report.payload.days.at(-1), whole.days.at(-1), 'output 1: every install')
+        assert.equal(report.payload.segment, undefined)
+        const by = topic => analytics.find(m => m.topic === topic)
+        assert.deepEqual(by('quickRatio').payload.map(r => r.week), core.growthAccounting(ee.days).filter(w => !w.partial).slice(-26).reverse().map(w => w.week))
+        assert.deepEqual(by('quickRatio').payload.map(r => r.new), core.growthAccounting(ee.days).filter(w => !w.partial).slice(-26).reverse().map(w => w.new))
+        // Versions of the EE installs: the core's uptake, formatted.
+        const uptake = core.versionUptake(pings, { asOf, segment })
+        assert.deepEqual(by('uptake').payload.map(r => [r.version, r.released, r.daysTo50]), uptake.map(u => [u.version, u.released, u.daysTo50 === null ? 'not yet' : `${u.daysTo50} days`]))
+        const lastDay = ee.days.at(-1)
+        const newest = Object.keys(lastDay.byVersion).filter(v => lastDay.byVersion[v] > 0 && /^\d+\.\d+$/.test(v)).sort((a, b) => a.split('.')[0] - b.split('.')[0] || a.split('.')[1] - b.split('.')[1]).at(-1)
+        assert.deepEqual(by('newest').newest, { version: newest, date: asOf, share: lastDay.byVersion[newest] / lastDay.active })
+        // Licence changes of every install: newest week first, upgrades first in a week.
+        const conversions = core.installationConversions(pings, { asOf, dimension: 'license' })
+        const rows = by('licenceChanges').payload
+        assert.equal(rows.reduce((n, r) => n + r.count, 0), conversions.reduce((n, c) => n + c.count, 0))
+        for (let i = 1; i < rows.length; i++) assert.ok(rows[i - 1].week >= rows[i].week, 'newest week first')
+        // The dropdown's choices: every install, then each value active on the last day.
+        const segments = by('segments')
+        assert.deepEqual(segments.options[0], { label: 'All installs', value: '' })
+        assert.ok(segments.options.some(o => o.value === 'license=EE' && o.label === `licence EE (${whole.days.at(-1).byLicense.EE})`))
+        assert.equal(segments.payload, 'license=EE')
+
+        // A segment the core refuses: an error naming it, and the page's segment stays EE.
+        const refused = new Promise(resolve => node.once('call:error', call => resolve(call.args[0])))
+        node.receive({ topic: 'report', asOf, segment: { dimension: 'plan', value: 'x' } })
+        assert.match(String((await refused).message || await refused), /segment\.dimension/)
+        got = Promise.all([next('kpis')])
+        node.receive({ topic: 'report', asOf })
+        ;[kpis] = await got
+        assert.equal(kpis.payload.segment, 'licence EE')
+        // Back to every install.
+        got = Promise.all([next('kpis')])
+        node.receive({ topic: 'report', asOf, segment: '' })
+        ;[kpis] = await got
+        assert.equal(kpis.payload.segment, 'All installs')
+        assert.equal(kpis.kpis.active, whole.days.at(-1).active)
+    })
+
     it('sends rejected pings of a batch to output 5 and keeps the rest', async function () {
         const node = helper.getNode('ledger')
         const got = next('rejected')

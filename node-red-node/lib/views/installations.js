@@ -9,7 +9,7 @@ const { retentionCsv } = require('./csv')
  * for output 1, so an http-in → installations → http-response flow works; output 1 also
  * carries the day table's fields (`dayFields`), for a CSV of `payload.days`.
  */
-function dashboardMessages ({ report, kpis, charts, table }, msg, dayFields) {
+function dashboardMessages ({ report, kpis, charts, table }, msg, dayFields, segment = 'All installs') {
     const first = msg || {}
     first.topic = 'report'
     first.payload = report
@@ -29,7 +29,8 @@ function dashboardMessages ({ report, kpis, charts, table }, msg, dayFields) {
                 rating: kpis.rating || '–',
                 hosted: formatValue(kpis.hosted),
                 remote: formatValue(kpis.remote),
-                installations: formatValue(kpis.installations)
+                installations: formatValue(kpis.installations),
+                segment
             },
             kpis
         }
@@ -61,13 +62,40 @@ function retentionRow (c) {
     return row
 }
 
+/** A release's uptake as the table shows it. */
+function uptakeRow (u) {
+    return {
+        version: u.version,
+        released: u.released,
+        share7: formatShare(u.share7),
+        share30: formatShare(u.share30),
+        share90: formatShare(u.share90),
+        daysTo50: u.daysTo50 === null ? 'not yet' : `${u.daysTo50} days`
+    }
+}
+
+/** What a licence change is: CE to EE an upgrade, EE to CE a downgrade. */
+function licenceChangeKind (c) {
+    if (c.from === 'CE' && c.to === 'EE') return 'upgrade'
+    if (c.from === 'EE' && c.to === 'CE') return 'downgrade'
+    return 'change'
+}
+
+/** Licence changes newest week first, upgrades first within a week. */
+function licenceChangeRows (conversions) {
+    const rank = { upgrade: 0, downgrade: 1, change: 2 }
+    return conversions
+        .map(c => ({ week: c.week, change: `${c.from} → ${c.to}`, kind: licenceChangeKind(c), count: c.count }))
+        .sort((a, b) => b.week.localeCompare(a.week) || rank[a.kind] - rank[b.kind] || a.change.localeCompare(b.change))
+}
+
 /**
  * Output 6, for a report asked for: growth accounting as a chart (net a line of its own: a
  * ui-chart draws one type, and stacked bars would put net on top of the others) and a table,
  * newest week first, and the cohort retention table with its columns (`weeks`). The same rows
  * and columns go on `first` (the report's message) for an http response or a CSV.
  */
-function analyticsMessages ({ weeks, chart, cohorts, retentionWeeks }, first) {
+function analyticsMessages ({ weeks, chart, cohorts, retentionWeeks, versions, licenceChanges, segments }, first) {
     const accounting = weeks.slice().reverse().map(accountingRow)
     const retention = cohorts.map(retentionRow)
     if (first) {
@@ -80,8 +108,20 @@ function analyticsMessages ({ weeks, chart, cohorts, retentionWeeks }, first) {
         { topic: 'accounting', payload: chart.filter(p => p.series !== 'net'), action: 'replace' },
         { topic: 'net', payload: chart.filter(p => p.series === 'net'), action: 'replace' },
         { topic: 'quickRatio', payload: accounting, action: 'replace' },
-        { topic: 'retention', payload: retention, weeks: retentionWeeks }
+        { topic: 'retention', payload: retention, weeks: retentionWeeks },
+        ...(versions ? versionMessages(versions) : []),
+        ...(licenceChanges ? [{ topic: 'licenceChanges', payload: licenceChangeRows(licenceChanges), action: 'replace' }] : []),
+        ...(segments ? [{ topic: 'segments', options: segments.choices, payload: segments.chosen ? `${segments.chosen.dimension}=${segments.chosen.value}` : '' }] : [])
     ]
 }
 
-module.exports = { dashboardMessages, analyticsMessages }
+/** The Versions section: the share chart, the uptake table and the newest release's KPI. */
+function versionMessages ({ shareChart, uptake, newest }) {
+    return [
+        { topic: 'versionShare', payload: shareChart, action: 'replace' },
+        { topic: 'uptake', payload: uptake.map(uptakeRow), action: 'replace' },
+        { topic: 'newest', payload: newest ? { version: newest.version, date: newest.date, share: formatShare(newest.share) } : null, newest }
+    ]
+}
+
+module.exports = { dashboardMessages, analyticsMessages, licenceChangeRows }
