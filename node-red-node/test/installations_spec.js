@@ -125,7 +125,7 @@ describe('installations node', function () {
         assert.deepEqual(by('quickRatio').payload.map(r => r.new), core.growthAccounting(ee.days).filter(w => !w.partial).slice(-26).reverse().map(w => w.new))
         // Versions of the EE installs: the core's uptake, formatted.
         const uptake = core.versionUptake(pings, { asOf, segment })
-        assert.deepEqual(by('uptake').payload.map(r => [r.version, r.released, r.daysTo50]), uptake.map(u => [u.version, u.released, u.daysTo50 === null ? 'not yet' : `${u.daysTo50} days`]))
+        assert.deepEqual(by('uptake').payload.map(r => [r.version, r.released, r.daysTo50]), uptake.map(u => [u.version, u.released, u.daysTo50 === null ? 'not yet' : `${u.daysTo50} days`]).reverse(), 'newest release first')
         const lastDay = ee.days.at(-1)
         const newest = Object.keys(lastDay.byVersion).filter(v => lastDay.byVersion[v] > 0 && /^\d+\.\d+$/.test(v)).sort((a, b) => a.split('.')[0] - b.split('.')[0] || a.split('.')[1] - b.split('.')[1]).at(-1)
         assert.deepEqual(by('newest').newest, { version: newest, date: asOf, share: lastDay.byVersion[newest] / lastDay.active })

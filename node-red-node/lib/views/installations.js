@@ -119,7 +119,8 @@ function analyticsMessages ({ weeks, chart, cohorts, retentionWeeks, versions, l
 function versionMessages ({ shareChart, uptake, newest }) {
     return [
         { topic: 'versionShare', payload: shareChart, action: 'replace' },
-        { topic: 'uptake', payload: uptake.map(uptakeRow), action: 'replace' },
+        // Newest release first: the one a team asks about.
+        { topic: 'uptake', payload: uptake.map(uptakeRow).reverse(), action: 'replace' },
         { topic: 'newest', payload: newest ? { version: newest.version, date: newest.date, share: formatShare(newest.share) } : null, newest }
     ]
 }
