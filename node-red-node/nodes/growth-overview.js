@@ -9,7 +9,7 @@ const core = require('../lib/core')
 const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { checkTarget } = require('../lib/overview/targets')
-const { overviewSeries, freshAlerts } = require('../lib/overview/series')
+const { overviewSeries, segmentHeadlines, freshAlerts } = require('../lib/overview/series')
 const { overviewRow, alertEntry } = require('../lib/views/overview')
 const { overviewCsv } = require('../lib/views/csv')
 
@@ -32,7 +32,14 @@ module.exports = function (RED) {
         let lastOutput = 0
         let pending = null
 
-        const series = overviewSeries()
+        // Segment headlines (EE installs): a bad line is an error on deploy, the rest works.
+        let segments = []
+        try {
+            segments = segmentHeadlines(config.segments)
+        } catch (err) {
+            node.error(err)
+        }
+        const series = overviewSeries(segments)
         let targets = {}
         let alerted = {}
         let recent = []

@@ -122,6 +122,37 @@ describe('growth overview node', function () {
         assert.equal(alerts.length, 3, 'not sent again for the same week')
     })
 
+    it('adds a segment headline from the report\'s counts of its value, from the day it appears', async function () {
+        const segmented = [{ ...flow[1], segments: 'EE installs = license=EE\n# comments and blank lines are skipped\n\nLinux installs = os=Linux' }, ...flow.slice(2), flow[0]]
+        await helper.unload()
+        await helper.load(overview, segmented)
+        const ov = helper.getNode('ov')
+        // EE from the 15th day: 10, growing by one every 7 days; Linux from the first, 40.
+        const withMaps = days.map((d, i) => ({ ...d, byLicense: i < 14 ? { CE: d.active } : { CE: d.active - 10 - Math.floor(i / 7), EE: 10 + Math.floor(i / 7) }, byOs: { Linux: 40 } }))
+        const got = next('rows')
+        ov.receive({ topic: 'report', payload: { days: withMaps }, asOf })
+        const rows = (await got).rows
+        assert.deepEqual(rows.map(r => r.metric), ['active installs', 'hosted instances', 'remote instances', 'EE installs', 'Linux installs'])
+        const ee = withMaps.slice(14).map((d, i) => ({ date: d.date, value: 10 + Math.floor((i + 14) / 7) }))
+        assert.deepEqual(rows[3], core.overviewRow('EE installs', ee, { aggregate: 'last', asOf, floor: 0.01, k: 3 }))
+        // By hand: the last complete week (W47, ending 11-22, day 139) has 10 + 19 = 29, the one before 28.
+        assert.equal(rows[3].latest, 29)
+        assert.equal(rows[3].growth, (29 - 28) / 28)
+        assert.equal(rows[4].latest, 40)
+    })
+
+    it('refuses a segment headline that is not name = dimension=value, by line, and shows the rest', async function () {
+        const bad = [{ ...flow[1], segments: 'EE installs = license=EE\nplan installs = plan=pro' }, ...flow.slice(2), flow[0]]
+        await helper.unload()
+        await helper.load(overview, bad)
+        const ov = helper.getNode('ov')
+        const errors = ov.error.getCalls().map(c => String(c.args[0].message || c.args[0]))
+        assert.deepEqual(errors, ['segments: line 2 must be "name = dimension=value" (dimension license, driver, os or version), got "plan installs = plan=pro"'])
+        const got = next('rows')
+        ov.receive({ topic: 'report', payload: { days }, asOf })
+        assert.deepEqual((await got).rows.map(r => r.metric), ['active installs', 'hosted instances', 'remote instances'])
+    })
+
     it('takes headline Cloud series, summing an event metric by the week', async function () {
         const ov = helper.getNode('ov')
         const signups = days.map((d, i) => ({ date: d.date, value: 10 + (i % 7) }))

@@ -40,9 +40,10 @@ describe('Overview page', function () {
         await page.waitForURL(/\/dashboard\/overview$/, { timeout: 20000 })
         const today = new Date().toISOString().slice(0, 10)
         const headline = ['active installs', 'hosted instances', 'remote instances', 'teamCount', 'instanceCount', 'deviceCount', 'userCount', 'features.teamBrokerClients', 'features.tablesDatabases', 'adoption.tables']
-        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === headline.length, { timeout: 30000, what: 'every headline row' })
+        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === headline.length + 1, { timeout: 30000, what: 'every headline row and EE installs' })
         const shown = await widget(page, 'ov-rows').locator('tr[data-metric]').evaluateAll(trs => trs.map(tr => tr.dataset.metric))
-        assert.deepEqual([...shown].sort(), [...headline].sort())
+        // The application's segment headline comes after the installations' rows.
+        assert.deepEqual([...shown].sort(), [...headline, 'EE installs'].sort())
 
         // Independently, from the raw log: the last complete week's value and its growth.
         const raw = fs.readFileSync(path.join(server.dataDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
@@ -55,6 +56,10 @@ describe('Overview page', function () {
             assert.equal((await cell(metric, 'latest').innerText()).trim(), formatValue(value), `${metric} latest`)
             assert.equal((await cell(metric, 'growth').locator('span').innerText()).trim(), formatRate(value / previous - 1), `${metric} growth`)
         }
+        // EE installs: the active installs whose latest ping says EE, the report's byLicense.EE.
+        const ee = d => days.find(x => x.date === d).byLicense.EE
+        assert.equal((await cell('EE installs', 'latest').innerText()).trim(), formatValue(ee(sunday)), 'EE installs latest')
+        if (ee(before)) assert.equal((await cell('EE installs', 'growth').locator('span').innerText()).trim(), formatRate((ee(sunday) - ee(before)) / ee(before)), 'EE installs growth')
         // The Cloud rows from the snapshot history the start command wrote.
         const history = new core.SnapshotHistory(null)
         history.addAll(JSON.parse(fs.readFileSync(path.join(server.dataDir, 'demo-snapshots.json'), 'utf8')))
@@ -135,14 +140,14 @@ describe('Overview page', function () {
 
     it('shows 10 rows and more whole: no inner scrollbar, the CSV link in view', async function () {
         // As in the editor: the snapshot node's headline list gets the team types too (3
-        // more rows, 13 in all), deployed as a change of that node.
+        // more rows, 14 in all), deployed as a change of that node.
         const flows = (await server.json('/flows')).body
         const snapshot = flows.find(n => n.id === 'cloud-snapshot')
         snapshot.headline += ', teamsByType.*'
         const deployed = await fetch(server.url + '/flows', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Node-RED-Deployment-Type': 'nodes' }, body: JSON.stringify(flows) })
         assert.equal(deployed.status, 204)
         await page.reload()
-        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === 13, { timeout: 30000, what: '13 rows' })
+        await waitFor(async () => (await widget(page, 'ov-rows').locator('tr[data-metric]').count()) === 14, { timeout: 30000, what: '14 rows' })
         const boxes = await widget(page, 'ov-rows').evaluate(el => {
             const scrolls = [el, ...el.querySelectorAll('*')].filter(e => e.scrollHeight > e.clientHeight + 1 && ['auto', 'scroll'].includes(getComputedStyle(e).overflowY))
             const link = el.querySelector('[data-csv="overview"]').getBoundingClientRect()
@@ -157,6 +162,6 @@ describe('Overview page', function () {
             return document.elementFromPoint(r.left + r.width / 2, r.bottom - 2) === a
         })
         assert.ok(hit, 'the CSV link is whole and on top')
-        await screenshot(page, 'overview-13-rows')
+        await screenshot(page, 'overview-14-rows')
     })
 })

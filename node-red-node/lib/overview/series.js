@@ -5,10 +5,28 @@ const core = require('../core')
 
 /** The installations report's series the overview shows, by the name they are shown under. */
 const INSTALL_SERIES = [['active installs', 'active'], ['hosted instances', 'hosted'], ['remote instances', 'remote']]
-/** Cloud metrics come after the installations' three. */
+/** Cloud metrics come after the installations' three and their segments. */
 const CLOUD_ORDER = 10
+/** The report's day maps of each dimension a segment can be of. */
+const BY = { license: 'byLicense', driver: 'byDriver', os: 'byOs', version: 'byVersion' }
 
-function overviewSeries () {
+/**
+ * Segment headlines as the node's setting gives them, one `name = dimension=value` a line
+ * (`EE installs = license=EE`): the active installs of that segment, which on a day are
+ * the report's count of that value (DESIGN.md, "Segments": in s = active with X = s).
+ * @returns {{metric: string, by: string, value: string}[]}
+ */
+function segmentHeadlines (text) {
+    const lines = String(text || '').split('\n').map(l => l.trim())
+    return lines.flatMap((line, i) => {
+        if (!line || line.startsWith('#')) return []
+        const m = line.match(/^(.+?)\s*=\s*(license|driver|os|version)\s*=\s*(\S.*)$/)
+        if (!m) throw Object.assign(new Error(`segments: line ${i + 1} must be "name = dimension=value" (dimension license, driver, os or version), got ${JSON.stringify(line.slice(0, 80))}`), { field: 'segments' })
+        return [{ metric: m[1], by: BY[m[2]], value: m[3].trim() }]
+    })
+}
+
+function overviewSeries (segments = []) {
     /** metric → {byDate: Map(date → value), aggregate, unit, order} */
     const series = new Map()
 
@@ -27,6 +45,8 @@ function overviewSeries () {
         /** An installations report's (or refresh's) days, merged by date. */
         addInstallations (days) {
             INSTALL_SERIES.forEach(([metric, field], i) => merge(metric, days.map(d => ({ date: d.date, value: d[field] })), 'last', i))
+            // A segment's series starts the day its value first appears (no back-filled zeros).
+            segments.forEach(({ metric, by, value }, i) => merge(metric, days.filter(d => d[by] && value in d[by]).map(d => ({ date: d.date, value: d[by][value] })), 'last', INSTALL_SERIES.length + i))
         },
         /** Headline Cloud metrics from the meta-snapshot node: {metric: {points, aggregate, unit}}. */
         addCloud (payload) {
@@ -65,4 +85,4 @@ function freshAlerts (rows, alerted) {
     return fresh
 }
 
-module.exports = { overviewSeries, freshAlerts }
+module.exports = { overviewSeries, segmentHeadlines, freshAlerts }
