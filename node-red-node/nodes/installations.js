@@ -140,6 +140,18 @@ module.exports = function (RED) {
                     throw err
                 }
             }
+            // Asked for one figure set, answered on the same message (output 1): an
+            // http in → installations → http response flow serves it.
+            if (msg.topic === 'uptake' || msg.topic === 'conversions') {
+                const ledger = source.ledger()
+                const options = { activeWindowDays, ...range(msg.asOf, today()) }
+                const asked = msg.segment !== undefined ? segmentOf(msg.segment) : segment
+                if (asked) options.segment = asked
+                msg.payload = msg.topic === 'uptake'
+                    ? ledger.uptake(options)
+                    : ledger.conversions({ ...options, segment: undefined, dimension: typeof msg.dimension === 'string' ? msg.dimension : 'license' })
+                return [msg, null, null, null, null, null]
+            }
             if (msg.topic === 'rebuild') {
                 const rejected = await source.rebuild(msg)
                 return [...reportMessages(msg.asOf), rejectedMessage(rejected)]

@@ -156,6 +156,21 @@ describe('installations node', function () {
         assert.equal(kpis.kpis.active, whole.days.at(-1).active)
     })
 
+    it('answers uptake and conversions asked for on the same message, as the core gives them', async function () {
+        const node = helper.getNode('ledger')
+        node.receive({ payload: pings })
+        let got = next('report')
+        node.receive({ topic: 'uptake', asOf, segment: 'license=EE', id: 'u' })
+        let msg = await got
+        assert.equal(msg.id, 'u')
+        assert.deepEqual(msg.payload, core.versionUptake(pings, { asOf, segment: { dimension: 'license', value: 'EE' } }))
+        got = next('report')
+        node.receive({ topic: 'conversions', asOf, dimension: 'version' })
+        msg = await got
+        assert.deepEqual(msg.payload, core.installationConversions(pings, { asOf, dimension: 'version' }))
+        assert.ok(msg.payload.length > 0)
+    })
+
     it('sends rejected pings of a batch to output 5 and keeps the rest', async function () {
         const node = helper.getNode('ledger')
         const got = next('rejected')
