@@ -9,7 +9,7 @@ const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { paced } = require('../lib/pace')
 const { pingSource } = require('../lib/ping-source')
-const { dashboardMessages, analyticsMessages } = require('../lib/views/installations')
+const { dashboardMessages, analyticsMessages, chartsSent } = require('../lib/views/installations')
 
 const DEFAULTS = core.defaults()
 
@@ -39,10 +39,22 @@ module.exports = function (RED) {
         const logFile = config.logFile && !database ? resolve(config.logFile) : null
         const settle = config.settleSeconds
         let closing = false
-        // Marked as a refresh: a growth overview takes these at its own pace.
+        // Marked as a refresh: a growth overview takes these at its own pace. A chart goes
+        // only when its points changed, each in an event-loop turn of its own: a Dashboard 2.0
+        // chart deep-clones every message it takes, which would hold up the pings waiting.
+        const charts = chartsSent()
         const refresh = paced(() => {
             try {
-                node.send([...reportMessages(undefined, { refresh: true }, lastDays || undefined), null])
+                const [report, all, table, kpis] = reportMessages(undefined, { refresh: true }, lastDays || undefined)
+                node.send([report, null, table, kpis, null])
+                const changed = all.filter(charts.changed)
+                const next = () => {
+                    const chart = changed.shift()
+                    if (!chart || closing) return
+                    node.send([null, chart])
+                    setImmediate(next)
+                }
+                setImmediate(next)
             } catch (err) {
                 node.error(err)
             }
@@ -81,7 +93,10 @@ module.exports = function (RED) {
             const now = today()
             const options = { activeWindowDays, lastDays, chartSeries, today: now, ...range(asOf, now) }
             if (reportDays) options.reportDays = reportDays
-            return dashboardMessages(source.ledger().dashboard(options), msg, DEFAULTS.dayFields)
+            const outputs = dashboardMessages(source.ledger().dashboard(options), msg, DEFAULTS.dayFields)
+            // A report asked for sends every chart: what the widgets hold from now on.
+            if (!msg || !msg.refresh) outputs[1].forEach(charts.changed)
+            return outputs
         }
 
         /** Output 6, for a report asked for (a page view, the API); not on a refresh:

@@ -36,6 +36,23 @@ function dashboardMessages ({ report, kpis, charts, table }, msg, dayFields) {
     ]
 }
 
+/**
+ * What the charts were last sent, by topic, so a refresh sends a chart only when its points
+ * changed (DESIGN.md: the dashboard is refreshed with what changed). `changed(msg)` records
+ * the message's points and says whether they differ from the last sent.
+ */
+function chartsSent () {
+    const sent = new Map()
+    return {
+        changed (msg) {
+            const points = JSON.stringify(msg.payload)
+            if (sent.get(msg.topic) === points) return false
+            sent.set(msg.topic, points)
+            return true
+        }
+    }
+}
+
 /** A week of growth accounting as the quick-ratio table shows it. */
 function accountingRow (w) {
     return {
@@ -84,4 +101,4 @@ function analyticsMessages ({ weeks, chart, cohorts, retentionWeeks }, first) {
     ]
 }
 
-module.exports = { dashboardMessages, analyticsMessages }
+module.exports = { dashboardMessages, analyticsMessages, chartsSent }
