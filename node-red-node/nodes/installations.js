@@ -7,12 +7,11 @@
 // always of every install.
 const path = require('node:path')
 const core = require('../lib/core')
-const { today } = require('../lib/clock')
 const { onInput } = require('../lib/node-input')
 const { paced } = require('../lib/pace')
 const { pingSource } = require('../lib/ping-source')
-const { dashboardMessages, analyticsMessages } = require('../lib/views/installations')
-const { segmentOf, segmentLabel, segmentChoices } = require('../lib/segment')
+const { installationsPage } = require('../lib/installations-page')
+const { segmentOf } = require('../lib/segment')
 
 const DEFAULTS = core.defaults()
 
@@ -31,13 +30,23 @@ module.exports = function (RED) {
         const chartSeries = Number(config.chartSeries) || DEFAULTS.chartSeries
         const reportOnIngest = config.reportOnIngest !== false
         const refreshMs = Math.max(1, Number(config.refreshSeconds) || 5) * 1000
-        let lastDays = Number(config.lastDays) || null
         let segment = null
         try {
             segment = segmentOf(config.segment)
         } catch (err) {
             node.error(err)
         }
+        // What the page shows (its range, its segment, the charts it holds), from the ledger.
+        const page = installationsPage({
+            ledger: () => source.ledger(),
+            activeWindowDays,
+            chartSeries,
+            toToday: config.toToday !== false,
+            lastDays: Number(config.lastDays) || null,
+            segment,
+            defaults: DEFAULTS
+        })
+
         // Relative paths resolve as the file node that writes the raw log resolves them: in the
         // fileWorkingDirectory setting, else in Node-RED's working directory.
         const baseDir = RED.settings.fileWorkingDirectory || process.cwd()
@@ -48,10 +57,21 @@ module.exports = function (RED) {
         const logFile = config.logFile && !database ? resolve(config.logFile) : null
         const settle = config.settleSeconds
         let closing = false
-        // Marked as a refresh: a growth overview takes these at its own pace.
+        // Marked as a refresh: a growth overview takes these at its own pace. A chart goes
+        // only when its points changed, each in an event-loop turn of its own: a Dashboard 2.0
+        // chart deep-clones every message it takes, which would hold up the pings waiting.
         const refresh = paced(() => {
             try {
-                node.send([...reportMessages(undefined, { refresh: true }, lastDays || undefined), null])
+                const [report, all, table, kpis] = page.report(undefined, { refresh: true }, page.lastDays() || undefined)
+                node.send([report, null, table, kpis, null])
+                const changed = page.changedCharts(all)
+                const next = () => {
+                    const chart = changed.shift()
+                    if (!chart || closing) return
+                    node.send([null, chart])
+                    setImmediate(next)
+                }
+                setImmediate(next)
             } catch (err) {
                 node.error(err)
             }
@@ -76,48 +96,9 @@ module.exports = function (RED) {
             rejected: list => node.send([null, null, null, null, rejectedMessage(list)])
         })
 
-        /** The report up to `asOf`: msg.asOf, else today (unless the node reports to the last ping). */
-        function range (asOf, now) {
-            if (asOf !== undefined) return { asOf }
-            return config.toToday !== false ? { asOf: now } : {}
-        }
-
-        /** Outputs 1 to 4, from one core call. A refresh sends only the chart range's days; a
-         * report asked for, every day. */
-        function reportMessages (asOf, msg, reportDays) {
-            // `today` marks the day in progress (its pinged count is charted apart); read once,
-            // so it and `asOf` are the same day even across midnight.
-            const now = today()
-            const options = { activeWindowDays, lastDays, chartSeries, today: now, ...range(asOf, now) }
-            if (reportDays) options.reportDays = reportDays
-            const ledger = source.ledger()
-            if (!segment) return dashboardMessages(ledger.dashboard(options), msg, DEFAULTS.dayFields)
-            const page = ledger.dashboard({ ...options, segment })
-            // The report of every install, over the days the dashboard's report holds.
-            const whole = ledger.report({ activeWindowDays, ...range(asOf, now), lastDays: reportDays || undefined })
-            return dashboardMessages({ ...page, report: whole }, msg, DEFAULTS.dayFields, segmentLabel(segment))
-        }
-
-        /** Output 6, for a report asked for (a page view, the API); not on a refresh:
-         * retention reads every install's history. */
-        function analytics (asOf, first) {
-            const ledger = source.ledger()
-            const options = { activeWindowDays, ...range(asOf, today()) }
-            const page = segment ? { ...options, segment } : options
-            return analyticsMessages({
-                weeks: ledger.accounting({ ...page, completeWeeks: DEFAULTS.accountingWeeks }),
-                chart: ledger.accountingChart(page, DEFAULTS.accountingWeeks),
-                cohorts: ledger.retention(options),
-                retentionWeeks: DEFAULTS.retentionWeeks,
-                versions: ledger.versions({ ...page, chartDays: lastDays || undefined }),
-                licenceChanges: ledger.conversions({ ...options, dimension: 'license' }),
-                segments: { choices: segmentChoices(ledger.report({ ...options, lastDays: 1 }).days.at(-1)), chosen: segment }
-            }, first)
-        }
-
         const ready = source.ready.then(rejected => {
             if (closing || (!rejected.length && !(reportOnIngest && source.ledger().installations > 0))) return
-            node.send([...reportMessages(), rejectedMessage(rejected)])
+            node.send([...page.report(), rejectedMessage(rejected)])
         }, err => {
             node.status({ fill: 'red', shape: 'ring', text: err.message.slice(0, 60) })
             node.error(err)
@@ -125,36 +106,13 @@ module.exports = function (RED) {
 
         onInput(node, async msg => {
             await ready
-            if (msg.topic === 'report') {
-                const asked = msg.payload && typeof msg.payload === 'object' ? msg.payload.lastDays : undefined
-                if (asked !== undefined) lastDays = Number(asked) || null
-                // A segment asked for stays the page's until another is (or all installs); one
-                // the core refuses leaves the page's as it was.
-                const before = segment
-                if (msg.segment !== undefined) segment = segmentOf(msg.segment)
-                try {
-                    const outputs = reportMessages(msg.asOf, msg)
-                    return [...outputs, null, analytics(msg.asOf, outputs[0])]
-                } catch (err) {
-                    segment = before
-                    throw err
-                }
-            }
+            if (msg.topic === 'report') return page.asked(msg)
             // Asked for one figure set, answered on the same message (output 1): an
             // http in → installations → http response flow serves it.
-            if (msg.topic === 'uptake' || msg.topic === 'conversions') {
-                const ledger = source.ledger()
-                const options = { activeWindowDays, ...range(msg.asOf, today()) }
-                const asked = msg.segment !== undefined ? segmentOf(msg.segment) : segment
-                if (asked) options.segment = asked
-                msg.payload = msg.topic === 'uptake'
-                    ? ledger.uptake(options)
-                    : ledger.conversions({ ...options, segment: undefined, dimension: typeof msg.dimension === 'string' ? msg.dimension : 'license' })
-                return [msg, null, null, null, null, null]
-            }
+            if (msg.topic === 'uptake' || msg.topic === 'conversions') return page.answer(msg)
             if (msg.topic === 'rebuild') {
                 const rejected = await source.rebuild(msg)
-                return [...reportMessages(msg.asOf), rejectedMessage(rejected)]
+                return [...page.report(msg.asOf), rejectedMessage(rejected)]
             }
             const rejected = await source.ingest(msg)
             return [null, null, null, null, rejectedMessage(rejected)]

@@ -252,6 +252,39 @@ describe('installations node', function () {
         await sleep(1500)
         assert.equal(reports.length, during, 'nothing changed, nothing sent')
     })
+
+    it('sends on a refresh only the charts whose points changed', async function () {
+        await helper.unload()
+        const refreshing = flow.map(n => n.id === 'ledger' ? { ...n, reportOnIngest: true, refreshSeconds: '1' } : n)
+        await helper.load(installations, refreshing)
+        const node = helper.getNode('ledger')
+        const charts = []
+        helper.getNode('charts').on('input', m => charts.push(m.topic))
+        const now = new Date().toISOString()
+        const ping = { instanceId: 'steady-a', receivedAt: now, os: { type: 'Linux' }, platform: { counts: { projects: 2 } } }
+        let kpis = next('kpis')
+        node.receive({ payload: ping })
+        await kpis
+        await sleep(50)
+        assert.deepEqual(charts.slice().sort(), ['active', 'byDriver', 'byLicense', 'byOs', 'byVersion', 'changes', 'instances'], 'the first refresh: every chart')
+        // The same ping again is a duplicate: the ledger changed, none of its charts did.
+        charts.length = 0
+        kpis = next('kpis')
+        node.receive({ payload: ping })
+        await kpis
+        await sleep(50)
+        assert.deepEqual(charts, [], 'nothing a chart shows changed')
+        // A second install on Windows: the charts of active installs change, as does the OS chart.
+        kpis = next('kpis')
+        node.receive({ payload: { ...ping, instanceId: 'steady-b', os: { type: 'Windows' } } })
+        await kpis
+        await sleep(50)
+        assert.ok(charts.includes('active') && charts.includes('byOs'), charts.join())
+        // A report asked for sends every chart, whatever was sent before.
+        const all = collect('charts', 7)
+        node.receive({ topic: 'report' })
+        assert.equal((await all).length, 7)
+    })
 })
 
 describe('installations node with a raw log', function () {

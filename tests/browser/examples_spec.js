@@ -60,7 +60,7 @@ describe('the palette examples in a clean Node-RED', function () {
                 await waitFor(() => (server.log().match(/Started flows/g) || []).length >= 2, { what: 'the deploy' })
                 const deployed = server.log().split('Started flows').slice(1).join('')
                 assert.doesNotMatch(deployed, /\[error\]/, deployed)
-                if (nodes.some(n => n.type === 'telemetry-ping')) {
+                if (nodes.some(n => n.type === 'http in' && n.url === '/ping')) {
                     const ping = await server.json('/ping', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(fixture) })
                     assert.deepEqual(ping, { status: 200, body: { status: 'success' } })
                     await waitFor(async () => (await server.json('/api/installations')).body.accepted === 1, { what: 'the ping in the ledger' })

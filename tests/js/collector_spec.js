@@ -33,6 +33,10 @@ describe('collector flow: POST /ping', function () {
         const lines = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8').trim().split('\n').map(l => JSON.parse(l))
         assert.deepEqual(lines.map(l => l.instanceId), ['2c3f012c-fe61-4cf7-8b77-1ce9e7fd2092', '3503bd03-286f-48fb-b254-ce90c4e51260'])
         assert.ok(lines.every(l => l.receivedAt.startsWith(today)), 'stamped on arrival')
+        // Each line is the body as sent, then receivedAt and the sender's hash: its JSON text.
+        const text = fs.readFileSync(path.join(server.userDir, 'pings.ndjson'), 'utf8')
+        const names = ['ping-flowfuse-2.33.2-ce-stub.json', 'ping-flowfuse-2.4.0-ce-localfs.json']
+        assert.equal(text, lines.map((l, i) => JSON.stringify({ ...JSON.parse(fixtureText(names[i])), receivedAt: l.receivedAt, ip: l.ip }) + '\n').join(''))
         const report = await waitFor(async () => {
             const r = await server.json('/api/installations')
             return r.body.accepted === 2 && r.body

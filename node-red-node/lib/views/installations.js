@@ -37,6 +37,23 @@ function dashboardMessages ({ report, kpis, charts, table }, msg, dayFields, seg
     ]
 }
 
+/**
+ * What the charts were last sent, by topic, so a refresh sends a chart only when its points
+ * changed (DESIGN.md: the dashboard is refreshed with what changed). `changed(msg)` records
+ * the message's points and says whether they differ from the last sent.
+ */
+function chartsSent () {
+    const sent = new Map()
+    return {
+        changed (msg) {
+            const points = JSON.stringify(msg.payload)
+            if (sent.get(msg.topic) === points) return false
+            sent.set(msg.topic, points)
+            return true
+        }
+    }
+}
+
 /** A week of growth accounting as the quick-ratio table shows it. */
 function accountingRow (w) {
     return {
@@ -125,4 +142,4 @@ function versionMessages ({ shareChart, uptake, newest }) {
     ]
 }
 
-module.exports = { dashboardMessages, analyticsMessages, licenceChangeRows }
+module.exports = { dashboardMessages, analyticsMessages, chartsSent, licenceChangeRows }
