@@ -139,6 +139,12 @@ describe('growth overview node', function () {
         assert.equal(rows[3].latest, 29)
         assert.equal(rows[3].growth, (29 - 28) / 28)
         assert.equal(rows[4].latest, 40)
+        // A segment nobody is in has no row: on a first day of CE installs, no EE installs.
+        await helper.unload()
+        await helper.load(overview, segmented)
+        const fresh = next('rows')
+        helper.getNode('ov').receive({ topic: 'report', payload: { days: days.map(d => ({ ...d, byLicense: { CE: d.active }, byOs: {} })) }, asOf })
+        assert.deepEqual((await fresh).rows.map(r => r.metric), ['active installs', 'hosted instances', 'remote instances'])
     })
 
     it('refuses a segment headline that is not name = dimension=value, by line, and shows the rest', async function () {

@@ -46,7 +46,11 @@ function overviewSeries (segments = []) {
         addInstallations (days) {
             INSTALL_SERIES.forEach(([metric, field], i) => merge(metric, days.map(d => ({ date: d.date, value: d[field] })), 'last', i))
             // A segment's series starts the day its value first appears (no back-filled zeros).
-            segments.forEach(({ metric, by, value }, i) => merge(metric, days.filter(d => d[by] && value in d[by]).map(d => ({ date: d.date, value: d[by][value] })), 'last', INSTALL_SERIES.length + i))
+            // A segment nobody has been in yet has no row (a row of dashes says nothing).
+            segments.forEach(({ metric, by, value }, i) => {
+                const points = days.filter(d => d[by] && value in d[by]).map(d => ({ date: d.date, value: d[by][value] }))
+                if (points.length || series.has(metric)) merge(metric, points, 'last', INSTALL_SERIES.length + i)
+            })
         },
         /** Headline Cloud metrics from the meta-snapshot node: {metric: {points, aggregate, unit}}. */
         addCloud (payload) {
