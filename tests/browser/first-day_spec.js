@@ -129,6 +129,9 @@ describe('the Overview page in the first days', function () {
     })
 
     it('shows on the second day the change from the first', async function () {
+        // The first day's server, had its test stopped half way.
+        if (server) await server.stop()
+        server = null
         // Yesterday install A (3 instances); today install B (4): active 1 → 2 (A is still
         // active within the 7-day window), hosted 3 → 7.
         const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-growth-second-day-'))
