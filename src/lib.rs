@@ -12,6 +12,7 @@ pub mod defaults;
 pub mod demo;
 pub mod error;
 pub mod growth;
+pub mod order;
 pub mod rating;
 pub mod snapshot;
 pub mod telemetry;
