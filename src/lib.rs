@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod formula;
 pub mod growth;
+pub mod order;
 pub mod rating;
 pub mod snapshot;
 pub mod telemetry;

@@ -152,7 +152,7 @@ impl History {
     }
 
     pub fn metric_names(&self) -> Vec<String> {
-        let names: BTreeSet<&String> = self.snapshots.values().flat_map(|m| m.keys()).collect();
+        let names: BTreeSet<&String> = crate::order::set(self.snapshots.values().flat_map(|m| m.keys()));
         names.into_iter().cloned().collect()
     }
 

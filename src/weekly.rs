@@ -77,7 +77,7 @@ pub fn week_on_week(mut points: Vec<Point>, options: Options) -> WeekOnWeek {
         points.retain(|p| p.at.date_naive() <= as_of);
     }
     // A stable sort keeps arrival order for points at the same instant: the later one wins.
-    points.sort_by_key(|p| p.at);
+    crate::order::sort_by_key(&mut points, |p| p.at);
 
     let mut weeks: Vec<Week> = Vec::new();
     if let (Some(first), Some(last)) = (points.first(), points.last()) {

@@ -84,7 +84,7 @@ pub fn overview_row(metric: &str, points: Vec<Point>, aggregate: Aggregate, as_o
 fn latest_day(points: &[Point], aggregate: Aggregate, as_of: Option<NaiveDate>) -> (Option<DayFigure>, Option<NaiveDate>) {
     let mut kept: Vec<&Point> = points.iter().filter(|p| as_of.is_none_or(|a| p.at.date_naive() <= a)).collect();
     // Stable, as week_on_week's: of two points at one instant the later one wins.
-    kept.sort_by_key(|p| p.at);
+    crate::order::sort_by_key(&mut kept, |p| p.at);
     let Some(last) = kept.last() else { return (None, None) };
     let first = kept[0].at.date_naive();
     let date = last.at.date_naive();

@@ -115,11 +115,13 @@ pub fn history_options(value: &Value) -> Result<HistoryOptions> {
     let as_of = get("asOf").map(|v| input::day("asOf", v)).transpose()?;
     let events = match get("events") {
         None => BTreeSet::new(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .enumerate()
-            .map(|(i, v)| v.as_str().map(str::to_string).ok_or_else(|| Error::new(format!("events[{i}]"), "must be a metric name")))
-            .collect::<Result<_>>()?,
+        Some(Value::Array(items)) => crate::order::set(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v.as_str().map(str::to_string).ok_or_else(|| Error::new(format!("events[{i}]"), "must be a metric name")))
+                .collect::<Result<Vec<_>>>()?,
+        ),
         Some(other) => return Err(Error::new("events", format!("must be an array of metric names, got {}", input::kind(other)))),
     };
     let average_weeks = match get("averageWeeks") {

@@ -118,7 +118,7 @@ pub fn dashboard(report: &Report, last_days: Option<u32>, today: Option<NaiveDat
     );
     let by = |pick: fn(&Day) -> &BTreeMap<String, u64>, versions: bool| -> Vec<ChartPoint> {
         // Every value seen in the window gets a point on every day, so lines do not break.
-        let names: std::collections::BTreeSet<&String> = shown.iter().flat_map(|d| pick(d).keys()).collect();
+        let names = crate::order::set(shown.iter().flat_map(|d| pick(d).keys()));
         let mut names: Vec<&String> = names.into_iter().collect();
         if versions {
             // The legend follows the series' order: 2.4 before 2.10, as releases came. An

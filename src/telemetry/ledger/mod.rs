@@ -546,7 +546,7 @@ impl Ledger {
         let name = |id: usize| self.names.name(id as u32).to_string();
         let named_counts = |d: Dimension| -> BTreeMap<String, u64> {
             let kind = d.index();
-            (0..names).filter(|&id| t.dim_first(kind, id) <= day).map(|id| (name(id), get(&row.dims[kind], id).max(0) as u64)).collect()
+            crate::order::map((0..names).filter(|&id| t.dim_first(kind, id) <= day).map(|id| (name(id), get(&row.dims[kind], id).max(0) as u64)))
         };
         let total = |key: &str| {
             self.names.lookup(key).map(|k| k as usize).filter(|&k| t.total_first(k) <= day).map_or(0.0, |k| get(&row.totals, k) as f64)
@@ -560,7 +560,7 @@ impl Ledger {
             resurrected: row.resurrected as u64,
             hosted: total("projects"),
             remote: total("devices"),
-            totals: (0..names).filter(|&k| t.total_first(k) <= day).map(|k| (name(k), get(&row.totals, k) as f64)).collect(),
+            totals: crate::order::map((0..names).filter(|&k| t.total_first(k) <= day).map(|k| (name(k), get(&row.totals, k) as f64))),
             by_driver: named_counts(Dimension::Driver),
             by_os: named_counts(Dimension::Os),
             by_version: named_counts(Dimension::Version),

@@ -93,7 +93,7 @@ impl PingRef<'_> {
             os: self.os.into_owned(),
             version: self.version.into_owned(),
             license: self.license.into_owned(),
-            counts: self.counts.into_iter().map(|(k, v)| (k.into_owned(), v)).collect(),
+            counts: crate::order::map(self.counts.into_iter().map(|(k, v)| (k.into_owned(), v))),
         }
     }
 }
