@@ -34,6 +34,16 @@ pub fn map<K: Ord, V>(items: impl IntoIterator<Item = (K, V)>) -> BTreeMap<K, V>
     out
 }
 
+/// `iter.collect::<Result<BTreeMap<_, _>>>()`: the first error, or the map by insertion.
+pub fn try_map<K: Ord, V, E>(items: impl IntoIterator<Item = Result<(K, V), E>>) -> Result<BTreeMap<K, V>, E> {
+    let mut out = BTreeMap::new();
+    for item in items {
+        let (k, v) = item?;
+        out.insert(k, v);
+    }
+    Ok(out)
+}
+
 /// `iter.collect::<BTreeSet<_>>()`, by insertion.
 pub fn set<T: Ord>(items: impl IntoIterator<Item = T>) -> BTreeSet<T> {
     let mut out = BTreeSet::new();

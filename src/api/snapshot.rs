@@ -134,17 +134,15 @@ pub fn history_options(value: &Value) -> Result<HistoryOptions> {
             if items.len() > MAX_FORMULAS {
                 return Err(Error::new("formulas", format!("holds more than {MAX_FORMULAS} formulas")));
             }
-            items
-                .iter()
-                .map(|(name, text)| {
+            // By insertion: a collect into the map would add a sort to the shipped .wasm.
+            crate::order::try_map(items.iter().map(|(name, text)| {
                     let field = format!("formulas.{}", clip(name, Clip::TEXT));
                     if name.trim().is_empty() || FORBIDDEN_KEYS.contains(&name.as_str()) {
                         return Err(Error::new(field, "is not a name a metric can have"));
                     }
                     let text = text.as_str().ok_or_else(|| Error::new(field.clone(), format!("must be \"a / b\" as text, got {}", input::kind(text))))?;
-                    Ok((name.clone(), Formula::parse(&field, text)?))
-                })
-                .collect::<Result<_>>()?
+                Ok((name.clone(), Formula::parse(&field, text)?))
+            }))?
         }
         Some(other) => return Err(Error::new("formulas", format!("must be an object of name: \"a / b\", got {}", input::kind(other)))),
     };
