@@ -38,6 +38,11 @@ fn read<T>(field: &str, value: JsValue, parse: impl FnOnce(&Value) -> crate::err
     parse(&from_js(field, value)?).map_err(js_error)
 }
 
+/// An export's `options` argument, read by its parser (which names the bad field).
+fn options_with<T>(options: JsValue, parse: impl FnOnce(Option<&Value>) -> crate::error::Result<T>) -> Result<T, JsValue> {
+    parse(Some(&from_js("options", options)?)).map_err(js_error)
+}
+
 /// Big results (reports, charts) cross as JSON text: one `JSON.parse` in V8 is several times
 /// cheaper than serde-wasm-bindgen's call into JS per property, and gives the same plain
 /// objects (numbers, strings, `null`s).
@@ -175,7 +180,7 @@ fn json_text(value: &JsValue) -> Result<String, String> {
 
 #[wasm_bindgen(js_name = aggregateInstallations)]
 pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    let options = options_with(options, api::installations::batch_options)?;
     to_js_text(&batch::aggregate(&JsPings::of(&pings)?, options).map_err(js_error)?)
 }
 
@@ -183,7 +188,7 @@ pub fn aggregate_installations(pings: JsValue, options: JsValue) -> Result<JsVal
 /// `[{week, from, to, count}]`; options `{activeWindowDays, asOf, dimension}`.
 #[wasm_bindgen(js_name = installationConversions)]
 pub fn installation_conversions(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let (options, dimension) = api::installations::batch_conversion_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    let (options, dimension) = options_with(options, api::installations::batch_conversion_options)?;
     to_js(&batch::conversions(&JsPings::of(&pings)?, options, dimension))
 }
 
@@ -191,7 +196,7 @@ pub fn installation_conversions(pings: JsValue, options: JsValue) -> Result<JsVa
 /// daysTo50}]`; options `{activeWindowDays, asOf}`.
 #[wasm_bindgen(js_name = versionUptake)]
 pub fn version_uptake(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    let options = options_with(options, api::installations::batch_options)?;
     to_js(&batch::uptake(&JsPings::of(&pings)?, options).map_err(js_error)?)
 }
 
@@ -199,7 +204,7 @@ pub fn version_uptake(pings: JsValue, options: JsValue) -> Result<JsValue, JsVal
 /// Options: `{now}` (epoch ms): pings dated more than a day after it are rejected.
 #[wasm_bindgen(js_name = validatePings)]
 pub fn validate_pings(pings: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
-    let options = api::installations::batch_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+    let options = options_with(options, api::installations::batch_options)?;
     to_js(&batch::validate(&JsPings::of(&pings)?, options.now))
 }
 
@@ -235,7 +240,7 @@ fn ledger_options(options: JsValue) -> Result<LedgerOptions, JsValue> {
 
 /// The report options of an options object.
 fn report_options(options: JsValue) -> Result<ReportOptions, JsValue> {
-    api::installations::report_options(Some(&from_js("options", options)?)).map_err(js_error)
+    options_with(options, api::installations::report_options)
 }
 
 /// The installation ledger for incremental use: ingest pings as they come, report at any
@@ -364,7 +369,7 @@ impl InstallationLedger {
     /// The report with the Installations page's KPIs and charts:
     /// `{report, kpis, charts}`; options as `report` plus `lastDays` for the charts.
     pub fn dashboard(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let options = api::installations::dashboard_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        let options = options_with(options, api::installations::dashboard_options)?;
         to_js_text(&dashboard::for_ledger(&self.inner, options).map_err(js_error)?)
     }
 
@@ -372,7 +377,7 @@ impl InstallationLedger {
     /// quickRatio, active, partial}]`; options as `report`, plus `completeWeeks: n` for only
     /// the last n complete weeks.
     pub fn accounting(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let (options, complete) = api::installations::accounting_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        let (options, complete) = options_with(options, api::installations::accounting_options)?;
         to_js_text(&dashboard::accounting(&self.inner, options, complete).map_err(js_error)?)
     }
 
@@ -392,7 +397,7 @@ impl InstallationLedger {
     /// Per complete ISO week, installs whose value of `dimension` changed: `[{week, from, to,
     /// count}]`; options as `report` plus `dimension` (required).
     pub fn conversions(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let (options, dimension) = api::installations::conversion_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        let (options, dimension) = options_with(options, api::installations::conversion_options)?;
         to_js(&conversions::conversions(&self.inner, options, dimension))
     }
 
@@ -406,7 +411,7 @@ impl InstallationLedger {
     /// date, share}}`; options as `report`, plus `chartDays` and `newest` (releases charted
     /// apart, 5 by default).
     pub fn versions(&self, options: JsValue) -> Result<JsValue, JsValue> {
-        let (options, chart_days, newest) = api::installations::versions_options(Some(&from_js("options", options)?)).map_err(js_error)?;
+        let (options, chart_days, newest) = options_with(options, api::installations::versions_options)?;
         to_js(&uptake::versions(&self.inner.report(options).map_err(js_error)?.days, chart_days, newest))
     }
 
