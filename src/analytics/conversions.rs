@@ -37,10 +37,7 @@ pub fn conversions(ledger: &Ledger, options: ReportOptions, dimension: Dimension
     let mut counts: BTreeMap<(i32, u32, u32), u64> = BTreeMap::new();
     for install in ledger.installs() {
         // The install's value on a day, if it is active then.
-        let value = |day: i32| {
-            let upto = install.days.partition_point(|(d, _)| *d <= day);
-            (upto > 0 && day - install.days[upto - 1].0 < w).then(|| install.days[upto - 1].1.dims[dimension.index()])
-        };
+        let value = |day: i32| install.active_ping(day, w).map(|p| p.dims[dimension.index()]);
         let mut before = None;
         for (i, &sunday) in sundays.iter().enumerate() {
             let now = value(sunday);

@@ -52,8 +52,7 @@ pub fn retention(ledger: &Ledger, options: ReportOptions) -> Vec<Cohort> {
             if sunday > as_of {
                 break;
             }
-            let upto = install.days.partition_point(|(d, _)| *d <= sunday);
-            if upto > 0 && sunday - install.days[upto - 1].0 < w {
+            if install.active_ping(sunday, w).is_some() {
                 entry.1[i] += 1;
             }
         }

@@ -42,6 +42,13 @@ pub(crate) struct Install {
 }
 
 impl Install {
+    /// The ping that makes the install active on `day` (its latest at or before it, within
+    /// `window` days), if it is active then.
+    pub(crate) fn active_ping(&self, day: i32, window: i32) -> Option<&DayPing> {
+        let upto = self.days.partition_point(|(d, _)| *d <= day);
+        (upto > 0 && day - self.days[upto - 1].0 < window).then(|| &self.days[upto - 1].1)
+    }
+
     /// The contribution of the stored ping at `i` (see `days`).
     fn contribution(&self, i: usize) -> Contribution<'_> {
         let next = self.days.get(i + 1);
