@@ -5,7 +5,8 @@
 //! What it models, from the facts in shared/fixtures/README.md: a ping 10 s after each start
 //! and then daily, so restarts add pings on the same day; installs that stop for good (churn)
 //! or pause longer than the active window and come back (resurrection); upgrades over time;
-//! older versions that lack fields (no licence before 1.5, no blueprints before 2.x); and a
+//! older versions that lack fields (no licence before 1.5, no blueprints before 2.x); CE
+//! installs that upgrade to EE now and then; and a
 //! share of pings given as flat rows of the collector's table.
 
 use chrono::{Datelike, Duration, NaiveDate};
@@ -150,6 +151,9 @@ fn for_each_ping(options: DemoOptions, mut each: impl FnMut(Value)) {
         })
         .collect();
 
+    // Licence upgrades (CE → EE) come from a stream of their own, so the rest of the demo
+    // stays what it was for a seed.
+    let mut upgrades = Rng::new(options.seed ^ 0x00EE_00EE);
     for day in 0..days {
         let date = options.start + Duration::days(day);
         for install in installs.iter_mut() {
@@ -162,6 +166,10 @@ fn for_each_ping(options: DemoOptions, mut each: impl FnMut(Value)) {
             }
             if install.version + 1 < VERSIONS.len() && rng.chance(0.02) {
                 install.version += 1;
+            }
+            // About one CE install in six upgrades to EE over a year.
+            if !install.licensed && upgrades.chance(0.0005) {
+                install.licensed = true;
             }
             install.projects = (install.projects * (1.0 + 0.003 * rng.unit()) + rng.below(2) as f64 * 0.02).max(0.0);
             install.devices = (install.devices * (1.0 + 0.004 * rng.unit()) + rng.below(2) as f64 * 0.03).max(0.0);

@@ -26,10 +26,37 @@ function activeInstalls (raw, day) {
         if (!seen || at > seen.at) latest.set(p.instanceId, { at, date, ping: p })
     }
     const from = new Date(Date.parse(day) - (WINDOW_DAYS - 1) * 864e5).toISOString().slice(0, 10)
-    return [...latest.values()].filter(l => l.date >= from).map(l => ({
+    return [...latest.entries()].filter(([, l]) => l.date >= from).map(([id, l]) => ({
+        id,
         license: field(l.ping, 'platform.license.type') ?? 'unknown',
         version: (String(field(l.ping, 'env.flowforge') ?? '').match(/^(\d+\.\d+)/) || [null, 'unknown'])[1]
     }))
+}
+
+/** `2026-W05`: the ISO week (Monday to Sunday, ISO week-year) of a day. */
+function isoWeek (day) {
+    const t = new Date(day + 'T00:00:00Z')
+    const thursday = new Date(t.getTime() + (3 - ((t.getUTCDay() + 6) % 7)) * 864e5)
+    const jan1 = Date.UTC(thursday.getUTCFullYear(), 0, 1)
+    const week = 1 + Math.floor((thursday.getTime() - jan1) / (7 * 864e5))
+    return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`
+}
+
+/** CE → EE upgrades per complete ISO week, by DESIGN.md: installs active at the ends of the
+ * week before and of the week whose licence went from CE to EE. */
+function upgradesByWeek (raw, today) {
+    const t = Date.parse(today)
+    const back = new Date(t).getUTCDay() === 0 ? 7 : new Date(t).getUTCDay()
+    const sundays = []
+    const first = raw.map(p => new Date(p.receivedAt ?? p.created_at).toISOString().slice(0, 10)).sort()[0]
+    for (let s = t - back * 864e5; new Date(s).toISOString().slice(0, 10) >= first; s -= 7 * 864e5) sundays.unshift(new Date(s).toISOString().slice(0, 10))
+    const out = {}
+    for (let i = 1; i < sundays.length; i++) {
+        const before = new Map(activeInstalls(raw, sundays[i - 1]).map(a => [a.id, a.license]))
+        const n = activeInstalls(raw, sundays[i]).filter(a => a.license === 'EE' && before.get(a.id) === 'CE').length
+        if (n) out[isoWeek(sundays[i])] = n
+    }
+    return out
 }
 
 describe('Installations page by segment', function () {
@@ -88,6 +115,16 @@ describe('Installations page by segment', function () {
         const uptakeRows = widget(page, 'inst-uptake').locator('tbody tr')
         await waitFor(async () => (await uptakeRows.count()) > 1, { what: 'the uptake table', timeout: 15000 })
         await waitFor(async () => (await widget(page, 'inst-licence-changes').locator('tbody tr').count()) > 0, { what: 'the licence changes', timeout: 15000 })
+        // The upgrades, against the same definitions worked out here from the raw log.
+        const upgrades = upgradesByWeek(raw, today)
+        assert.ok(Object.keys(upgrades).length > 0, 'the demo upgrades CE installs to EE')
+        const rows = await widget(page, 'inst-licence-changes').locator('tbody tr').evaluateAll(trs => trs.map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim())))
+        const shown = Object.fromEntries(rows.filter(r => r[1] === 'CE → EE').map(r => [r[0], Number(r[3])]))
+        assert.equal(rows.filter(r => r[1] === 'CE → EE').every(r => r[2] === 'upgrade'), true)
+        // The table's first page runs from the newest week back to its last row's week.
+        const onPage = Object.keys(upgrades).filter(w => w >= rows.at(-1)[0])
+        assert.ok(onPage.length > 0, 'an upgrade on the first page')
+        assert.deepEqual(Object.fromEntries(onPage.map(w => [w, shown[w]])), Object.fromEntries(onPage.map(w => [w, upgrades[w]])), 'the first page of the table')
         await widget(page, 'inst-chart-version-share').scrollIntoViewIfNeeded()
         await page.waitForTimeout(800)
         await screenshot(page, 'installations-versions')
