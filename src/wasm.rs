@@ -422,6 +422,12 @@ impl InstallationLedger {
         to_js(&self.inner.overflow())
     }
 
+    /// How many values in all went to `other` (the sum of `overflow`'s).
+    #[wasm_bindgen(getter, js_name = overflowTotal)]
+    pub fn overflow_total(&self) -> f64 {
+        self.inner.overflow().total() as f64
+    }
+
     #[wasm_bindgen(getter)]
     pub fn installations(&self) -> f64 {
         self.inner.installations() as f64

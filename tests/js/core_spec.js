@@ -129,3 +129,17 @@ describe('installation ledger at the WebAssembly boundary', function () {
         assert.throws(() => new core.InstallationLedger({ format: 'something else' }), err => err.field === 'state.format')
     })
 })
+
+describe('the ledger\'s overflow at the WebAssembly boundary', function () {
+    it('counts every value past the bounds under other, and gives their total', function () {
+        const ledger = new core.InstallationLedger(null, { maxValuesPerDimension: 1, maxCountKeys: 1 })
+        // Three installs, each a new driver and OS and two count keys: past the bound of one,
+        // the second and third driver (2), OS (2) and every count key but the first (5).
+        for (let i = 0; i < 3; i++) {
+            ledger.ingest({ instanceId: `i${i}`, receivedAt: '2026-01-05T10:00:00Z', os: { type: `os${i}` }, platform: { config: { driver: `d${i}` }, counts: { [`a${i}`]: 1, [`b${i}`]: 1 } } })
+        }
+        const o = ledger.overflow
+        assert.deepEqual([o.driver, o.os, o.counts], [2, 2, 5])
+        assert.equal(ledger.overflowTotal, o.driver + o.os + o.version + o.license + o.counts)
+    })
+})

@@ -50,8 +50,7 @@ function pingSource (node, options, hooks) {
         /** `N installs`, and how many values went to `other` past the bounds, if any. */
         statusText () {
             const installs = grouped(source.ledger.installations)
-            const o = source.ledger.overflow
-            const past = o.driver + o.os + o.version + o.license + o.counts
+            const past = source.ledger.overflowTotal
             return past ? text('status.overflow', { installs, past: grouped(past) }) : text('status.installs', { installs })
         },
         idle () {

@@ -48,6 +48,11 @@ impl Overflow {
         [self.driver, self.os, self.version, self.license, self.counts]
     }
 
+    /// Every ping value counted under `other`, whatever its dimension (the node's status).
+    pub fn total(&self) -> u64 {
+        self.as_array().iter().sum()
+    }
+
     pub fn from_array(a: [u64; 5]) -> Overflow {
         Overflow { driver: a[0], os: a[1], version: a[2], license: a[3], counts: a[4] }
     }
