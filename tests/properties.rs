@@ -57,6 +57,15 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
+/// A permutation of the arrival order, driven by `order`.
+fn shuffle(mut pings: Vec<Value>, order: u64) -> Vec<Value> {
+    let mut rng = demo::Rng::new(order);
+    for i in (1..pings.len()).rev() {
+        pings.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    pings
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(64)))]
 
@@ -104,11 +113,7 @@ proptest! {
     #[test]
     fn segments_keep_their_identity_and_sum_to_the_whole(seed in 0u64..1000, order in any::<u64>(), cut in 0usize..400) {
         let pings = demo::pings(DemoOptions { installs: 12, days: 40, start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), seed, flat_share: 0.4 });
-        let mut shuffled = pings.clone();
-        let mut rng = demo::Rng::new(order);
-        for i in (1..shuffled.len()).rev() {
-            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        let shuffled = shuffle(pings.clone(), order);
         let cut = cut.min(shuffled.len());
         let mut ledger = Ledger::new();
         for p in &shuffled[..cut] { ledger.ingest(p); }
@@ -158,12 +163,7 @@ proptest! {
     fn arrival_order_and_a_save_change_nothing(seed in 0u64..1000, order in any::<u64>(), cut in 0usize..400) {
         let pings = demo::pings(DemoOptions { installs: 12, days: 40, start: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), seed, flat_share: 0.4 });
         let batch = aggregate(&Value::Array(pings.clone()), None).unwrap();
-        // A permutation of the arrival order, driven by `order`.
-        let mut shuffled = pings;
-        let mut rng = demo::Rng::new(order);
-        for i in (1..shuffled.len()).rev() {
-            shuffled.swap(i, rng.below(i as u64 + 1) as usize);
-        }
+        let shuffled = shuffle(pings, order);
         let cut = cut.min(shuffled.len());
         let mut ledger = Ledger::new();
         for p in &shuffled[..cut] { ledger.ingest(p); }

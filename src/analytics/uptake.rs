@@ -5,6 +5,7 @@
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
 
+use super::parse_day;
 use crate::chart::ChartPoint;
 use crate::dates::format_day;
 use crate::telemetry::ledger::Day;
@@ -29,7 +30,7 @@ pub struct Uptake {
 /// Uptake of every release seen in `days` (consecutive, as a report gives them), in release
 /// order. `unknown` (and `other`, past the ledger's bound) is not a release.
 pub fn uptake(days: &[Day]) -> Vec<Uptake> {
-    let Some(first) = days.first().and_then(parse_date) else { return Vec::new() };
+    let Some(first) = days.first().and_then(|d| parse_day(&d.date)) else { return Vec::new() };
     // Releases in order, with the index of their first day.
     let mut releases: Vec<((u64, u64), &str, usize)> = Vec::new();
     for (i, d) in days.iter().enumerate() {
@@ -131,7 +132,7 @@ pub fn versions(days: &[Day], chart_days: usize, newest: usize) -> Versions {
                 "unknown" => on(&|v| release(v).is_none()),
                 v => d.by_version.get(v).copied().unwrap_or(0),
             };
-            share_chart.push(ChartPoint { series: name.to_string(), x: crate::dates::epoch_ms(parse_date(d).unwrap_or_default()), y: 100.0 * count as f64 / d.active as f64 });
+            share_chart.push(ChartPoint { series: name.to_string(), x: crate::dates::epoch_ms(parse_day(&d.date).unwrap_or_default()), y: 100.0 * count as f64 / d.active as f64 });
         }
     }
     let newest = days.last().filter(|d| d.active > 0).and_then(|d| {
@@ -145,10 +146,6 @@ pub fn versions(days: &[Day], chart_days: usize, newest: usize) -> Versions {
     Versions { uptake: uptake(days), share_chart, newest }
 }
 
-fn parse_date(d: &Day) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(&d.date, "%Y-%m-%d").ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,10 +156,9 @@ mod tests {
         json!({"instanceId": id, "receivedAt": format!("2026-{day}T10:00:00Z"), "env": {"flowforge": version}})
     }
 
-    /// Four installs ping daily from 01-01 to 02-19 (W = 7). a upgrades to 2.10 on 01-05, b
-    /// on 01-10; c stays on 2.9; d has no version. 2.10 never reaches half: 2 of 4.
-    #[test]
-    fn uptake_by_hand_with_a_release_that_never_reaches_half() {
+    /// Four installs pinging daily from 01-01 to 02-19: a upgrades to 2.10 on 01-05, b on
+    /// 01-10; c stays on 2.9; d has no version.
+    fn four_installs() -> Vec<serde_json::Value> {
         let mut pings = Vec::new();
         for n in 0..50 {
             let day = (NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(n)).format("%m-%d").to_string();
@@ -171,6 +167,14 @@ mod tests {
             pings.push(ping("c", &day, "2.9.3"));
             pings.push(json!({"instanceId": "d", "receivedAt": format!("2026-{day}T10:00:00Z")}));
         }
+        pings
+    }
+
+    /// Four installs ping daily from 01-01 to 02-19 (W = 7). a upgrades to 2.10 on 01-05, b
+    /// on 01-10; c stays on 2.9; d has no version. 2.10 never reaches half: 2 of 4.
+    #[test]
+    fn uptake_by_hand_with_a_release_that_never_reaches_half() {
+        let pings = four_installs();
         let report = aggregate(&json!(pings), Some(&json!({"asOf": "2026-02-19"}))).unwrap();
         let u = uptake(&report.days);
         assert_eq!(u.iter().map(|u| u.version.as_str()).collect::<Vec<_>>(), ["2.9", "2.10"], "release order, unknown left out");
@@ -193,14 +197,7 @@ mod tests {
     /// The same four installs: on 02-19 a and b run 2.10, c 2.9, d no version (4 active).
     #[test]
     fn the_versions_section_by_hand() {
-        let mut pings = Vec::new();
-        for n in 0..50 {
-            let day = (NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(n)).format("%m-%d").to_string();
-            pings.push(ping("a", &day, if n >= 4 { "2.10.1" } else { "2.9.0" }));
-            pings.push(ping("b", &day, if n >= 9 { "2.10.0" } else { "2.9.3" }));
-            pings.push(ping("c", &day, "2.9.3"));
-            pings.push(json!({"instanceId": "d", "receivedAt": format!("2026-{day}T10:00:00Z")}));
-        }
+        let pings = four_installs();
         let days = aggregate(&json!(pings), Some(&json!({"asOf": "2026-02-19"}))).unwrap().days;
         let v = versions(&days, 365, 1);
         assert_eq!(v.newest, Some(NewestShare { version: "2.10".into(), date: "2026-02-19".into(), share: 0.5 }));
