@@ -1,6 +1,8 @@
 // A segment of the installs (DESIGN.md, "Segments"): a dimension and one of its values, as
 // the installations node's setting or msg.segment gives it. The core checks the names.
 const DIMENSIONS = ['license', 'driver', 'os', 'version']
+/** The installations report's day map of each dimension's counts. */
+const DAY_MAPS = { license: 'byLicense', driver: 'byDriver', os: 'byOs', version: 'byVersion' }
 /** How the page and the node's settings name a dimension. */
 const LABELS = { license: 'licence', driver: 'driver', os: 'OS', version: 'version' }
 
@@ -31,13 +33,12 @@ function segmentLabel (segment) {
  * each dimension active that day (the core's names and counts). */
 function segmentChoices (day) {
     const choices = [{ label: 'All installs', value: '' }]
-    const maps = { license: 'byLicense', driver: 'byDriver', os: 'byOs', version: 'byVersion' }
     for (const dimension of DIMENSIONS) {
-        for (const [value, n] of Object.entries((day && day[maps[dimension]]) || {})) {
+        for (const [value, n] of Object.entries((day && day[DAY_MAPS[dimension]]) || {})) {
             if (n > 0) choices.push({ label: `${segmentLabel({ dimension, value })} (${n})`, value: `${dimension}=${value}` })
         }
     }
     return choices
 }
 
-module.exports = { segmentOf, segmentLabel, segmentChoices }
+module.exports = { segmentOf, segmentLabel, segmentChoices, DAY_MAPS }

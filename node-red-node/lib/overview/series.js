@@ -2,13 +2,12 @@
 // replaces it), in the order the overview lists them, and its row from the core's
 // overviewRow. An alert goes out once per metric and week.
 const core = require('../core')
+const { segmentOf, DAY_MAPS } = require('../segment')
 
 /** The installations report's series the overview shows, by the name they are shown under. */
 const INSTALL_SERIES = [['active installs', 'active'], ['hosted instances', 'hosted'], ['remote instances', 'remote']]
 /** Cloud metrics come after the installations' three and their segments. */
 const CLOUD_ORDER = 10
-/** The report's day maps of each dimension a segment can be of. */
-const BY = { license: 'byLicense', driver: 'byDriver', os: 'byOs', version: 'byVersion' }
 
 /**
  * Segment headlines as the node's setting gives them, one `name = dimension=value` a line
@@ -20,9 +19,14 @@ function segmentHeadlines (text) {
     const lines = String(text || '').split('\n').map(l => l.trim())
     return lines.flatMap((line, i) => {
         if (!line || line.startsWith('#')) return []
-        const m = line.match(/^(.+?)\s*=\s*(license|driver|os|version)\s*=\s*(\S.*)$/)
-        if (!m) throw Object.assign(new Error(`segments: line ${i + 1} must be "name = dimension=value" (dimension license, driver, os or version), got ${JSON.stringify(line.slice(0, 80))}`), { field: 'segments' })
-        return [{ metric: m[1], by: BY[m[2]], value: m[3].trim() }]
+        // The name, then a segment as the installations node's setting writes it.
+        const at = line.indexOf('=')
+        let segment = null
+        try {
+            segment = at > 0 ? segmentOf(line.slice(at + 1).trim()) : null
+        } catch (err) {}
+        if (!segment || !DAY_MAPS[segment.dimension]) throw Object.assign(new Error(`segments: line ${i + 1} must be "name = dimension=value" (dimension license, driver, os or version), got ${JSON.stringify(line.slice(0, 80))}`), { field: 'segments' })
+        return [{ metric: line.slice(0, at).trim(), by: DAY_MAPS[segment.dimension], value: segment.value }]
     })
 }
 
