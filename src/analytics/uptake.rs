@@ -2,7 +2,7 @@
 //! reaches the installs. From a report's days alone: `byVersion` already counts the active
 //! installs on each version each day, so no install is swept again.
 
-use chrono::{Duration, NaiveDate};
+use chrono::Duration;
 use serde::Serialize;
 
 use super::parse_day;
@@ -149,6 +149,7 @@ pub fn versions(days: &[Day], chart_days: usize, newest: usize) -> Versions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::NaiveDate;
     use crate::api::installations::aggregate;
     use serde_json::json;
 
