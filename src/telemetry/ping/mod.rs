@@ -27,6 +27,7 @@ pub(crate) use fields::{is_reserved, same, Fields, Key, Leaf, Slot};
 pub use read::{describe_json_error, read, Read};
 pub(crate) use read::parse_bytes_with_serde;
 pub use scan::lines;
+pub(crate) use scan::array as read_array;
 pub use validate::{check_not_future, major_minor};
 pub(crate) use validate::{instance_id_text, judge, validate};
 

@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::{is_reserved, Fields, Key, Leaf, MAX_DEPTH};
+use super::{is_reserved, judge, parse_bytes_with_serde, Fields, Key, Leaf, Read, MAX_DEPTH};
 
 /// Bounds the nesting of skipped arrays well below serde_json's own limit (128), so a line
 /// this reader accepts is never one serde_json would refuse for depth.
@@ -31,6 +31,57 @@ pub(super) fn read<'a>(text: &'a [u8], fields: &mut Fields<'a>, path: &mut Strin
     s.object(fields, path, 0)?;
     s.blanks();
     (s.i == text.len()).then_some(())
+}
+
+/// Reads every ping of a JSON array text (what `JSON.stringify` makes of a chunk of pings),
+/// each element as `LineReader` reads a line: the scanner where it can, the serde reader on
+/// that element's text where it cannot. `None` when the array itself is outside the common
+/// case (an escape or deep nesting in an element the scanner left to serde, or anything that
+/// is not a plain array): the caller then reads the whole text with serde, so every outcome
+/// is the serde reader's either way.
+pub(crate) fn array(text: &[u8]) -> Option<Vec<Read<'_>>> {
+    let mut s = Scanner { b: text, i: 0 };
+    let mut reads = Vec::new();
+    let mut path = String::with_capacity(64);
+    let mut counts = Vec::with_capacity(24);
+    s.blanks();
+    if s.peek()? != b'[' {
+        return None;
+    }
+    s.i += 1;
+    s.blanks();
+    if s.peek()? == b']' {
+        s.i += 1;
+    } else {
+        loop {
+            s.blanks();
+            let start = s.i;
+            let mut fields = Fields { counts: std::mem::take(&mut counts), ..Fields::default() };
+            path.clear();
+            let scanned = s.peek()? == b'{' && s.object(&mut fields, &mut path, 0).is_some();
+            let read = if scanned {
+                judge(&mut fields)
+            } else {
+                s.i = start;
+                s.skip(0)?;
+                parse_bytes_with_serde(&text[start..s.i])
+            };
+            fields.counts.clear();
+            counts = fields.counts;
+            reads.push(read);
+            s.blanks();
+            match s.peek()? {
+                b',' => s.i += 1,
+                b']' => {
+                    s.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    s.blanks();
+    (s.i == text.len()).then_some(reads)
 }
 
 /// A number as far as the reader is concerned.
@@ -389,6 +440,63 @@ mod tests {
         }
     }
 
+    /// The serde reader over a whole array: the reference `array` agrees with.
+    fn serde_array(text: &[u8]) -> Result<Vec<Read<'_>>, serde_json::Error> {
+        use serde::de::{DeserializeSeed, Deserializer, SeqAccess, Visitor};
+        struct One;
+        impl<'de> DeserializeSeed<'de> for One {
+            type Value = Read<'de>;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Read<'de>, D::Error> {
+                super::super::read(d)
+            }
+        }
+        struct All;
+        impl<'de> Visitor<'de> for All {
+            type Value = Vec<Read<'de>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an array")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Read<'de>>, A::Error> {
+                let mut reads = Vec::new();
+                while let Some(read) = seq.next_element_seed(One)? {
+                    reads.push(read);
+                }
+                Ok(reads)
+            }
+        }
+        let mut d = serde_json::Deserializer::from_slice(text);
+        let reads = d.deserialize_seq(All)?;
+        d.end()?;
+        Ok(reads)
+    }
+
+    /// Whatever `array` reads, serde reads the same, element by element.
+    fn agrees(text: &[u8]) -> bool {
+        match (super::array(text), serde_array(text)) {
+            (Some(fast), Ok(slow)) => fast.len() == slow.len() && fast.iter().zip(&slow).all(|(a, b)| same(a, b)),
+            (Some(_), Err(_)) => false,
+            (None, _) => true,
+        }
+    }
+
+    #[test]
+    fn an_array_of_common_pings_is_read_by_the_scanner() {
+        let text = format!("[{},{},{}]", PINGS[0], PINGS[1], PINGS[0]);
+        let reads = super::array(text.as_bytes()).expect("read by the scanner");
+        assert_eq!(reads.len(), 3);
+        assert!(agrees(text.as_bytes()));
+        assert!(super::array(b"[]").unwrap().is_empty());
+        // What JSON.stringify makes of odd elements: each is read, and refused, as serde reads it.
+        let deep = |n: usize| format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n));
+        for text in [format!("[{},null,1,\"x\",[],{}]", PINGS[3], PINGS[2]), format!("[{}]", deep(20)), format!("[{}]", deep(70)), format!("[{}]", deep(130))] {
+            assert!(agrees(text.as_bytes()), "{text}");
+        }
+        assert!(super::array(format!("[{}]", deep(20)).as_bytes()).is_some(), "too deep for the scanner, not for the split");
+        for not_common in [r#"{"a":1}"#, r#"[{"instanceId":"a\u0041"}]"#, "[1,]", "[1] x", "[1"] {
+            assert!(super::array(not_common.as_bytes()).is_none(), "{not_common}");
+        }
+    }
+
     #[test]
     fn lines_split_as_split_does() {
         for text in ["", "\n", "a", "a\n", "\n\nab\nc", &"x".repeat(40), &format!("{}\n{}\n\n", "y".repeat(17), "z".repeat(33))] {
@@ -412,6 +520,20 @@ mod tests {
             let fast = parse_bytes(&text);
             let slow = parse_bytes_with_serde(&text);
             prop_assert!(same(&fast, &slow), "{}: {:?} against {:?}", String::from_utf8_lossy(&text), fast.ping, slow.ping);
+        }
+
+        /// Arrays of pings with a byte changed, inserted or cut anywhere (in a ping, a comma,
+        /// a bracket) read the same as serde reads them, or are left to serde whole.
+        #[test]
+        fn mangled_arrays_read_the_same(a in 0..PINGS.len(), b in 0..PINGS.len(), at in 0usize..900, byte in prop::sample::select(b"{}[]\",:.-+eE0129 \tnulx\x7f\xc3\xa9\xff\n".to_vec()), op in 0..3) {
+            let mut text = format!("[{},{}, {} ]", PINGS[a], PINGS[b], PINGS[a]).into_bytes();
+            let at = at % (text.len() + 1);
+            match op {
+                0 if at < text.len() => text[at] = byte,
+                1 => text.insert(at, byte),
+                _ => text.truncate(at),
+            }
+            prop_assert!(agrees(&text), "{}", String::from_utf8_lossy(&text));
         }
     }
 }

@@ -27,6 +27,12 @@ impl Ledger {
     /// Offers every ping of a JSON array given as text, reading it as a stream; returns
     /// what happened to this batch, with rejections indexed by their position in it.
     pub fn ingest_array_text(&mut self, text: &str) -> Result<BatchOutcome> {
+        // The common case, read by the scanner with no tree and no serde visitor per value.
+        if let Some(reads) = ping::read_array(text.as_bytes()) {
+            let mut outcome = BatchOutcome::default();
+            self.offer_all(reads, &mut outcome);
+            return Ok(outcome);
+        }
         let mut outcome = BatchOutcome::default();
         let mut d = serde_json::Deserializer::from_str(text);
         let streamed = d.deserialize_any(ArrayOfPings { ledger: self, outcome: &mut outcome });
@@ -36,6 +42,17 @@ impl Ledger {
                 Err(Error::new("pings", e.to_string().trim_start_matches(NOT_AN_ARRAY).to_string()))
             }
             Err(e) => Err(ping::describe_json_error(text.as_bytes(), &e).unwrap_or_else(|| Error::new("pings", format!("is not JSON: {e}")))),
+        }
+    }
+}
+
+impl Ledger {
+    /// Offers the pings of one batch, read whole before any is kept.
+    fn offer_all(&mut self, reads: Vec<Read<'_>>, outcome: &mut BatchOutcome) {
+        self.expect_batch(reads.len() as u64);
+        for (index, read) in reads.into_iter().enumerate() {
+            let (result, instance_id) = self.offer(read);
+            outcome.record(index as u64, result, instance_id);
         }
     }
 }
@@ -60,11 +77,7 @@ impl<'de, 'l> Visitor<'de> for ArrayOfPings<'l> {
         while let Some(read) = seq.next_element_seed(OnePing)? {
             reads.push(read);
         }
-        self.ledger.expect_batch(reads.len() as u64);
-        for (index, read) in reads.into_iter().enumerate() {
-            let (result, instance_id) = self.ledger.offer(read);
-            self.outcome.record(index as u64, result, instance_id);
-        }
+        self.ledger.offer_all(reads, self.outcome);
         Ok(())
     }
     fn visit_map<M: serde::de::MapAccess<'de>>(self, _: M) -> std::result::Result<(), M::Error> {
@@ -99,6 +112,18 @@ impl Validation {
         self.rejected.push(Rejection::new(index, instance_id, err));
     }
 
+    /// Counts the ping at `index` of the batch as valid or rejected.
+    fn check(&mut self, index: u64, read: Read<'_>, now: Option<i64>) {
+        let checked = match (read.ping, now) {
+            (Ok(p), Some(now)) => ping::check_not_future(&p, now).map(|()| p),
+            (other, _) => other,
+        };
+        match checked {
+            Ok(p) => self.valid.push(ValidPing { index, ping: p.into_owned().normalised() }),
+            Err(err) => self.rejected.push(Rejection::new(index, read.instance_id, &err)),
+        }
+    }
+
     /// Adds the result of a later part of the same batch, which started at `offset`.
     pub fn absorb(&mut self, part: Validation, offset: u64) {
         self.valid.extend(part.valid.into_iter().map(|v| ValidPing { index: v.index + offset, ..v }));
@@ -110,6 +135,12 @@ impl Validation {
 /// anything; one bad ping never stops the others.
 pub fn validate_array_text(text: &str, now: Option<i64>) -> Result<Validation> {
     let mut out = Validation::default();
+    if let Some(reads) = ping::read_array(text.as_bytes()) {
+        for (index, read) in reads.into_iter().enumerate() {
+            out.check(index as u64, read, now);
+        }
+        return Ok(out);
+    }
     let mut d = serde_json::Deserializer::from_str(text);
     let streamed = d.deserialize_seq(ValidateAll { out: &mut out, now });
     streamed.and_then(|()| d.end()).map_err(|e| {
@@ -131,15 +162,7 @@ impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
         let mut index = 0u64;
         while let Some(read) = seq.next_element_seed(OnePing)? {
-            let checked = match (read.ping, self.now) {
-                (Ok(p), Some(now)) => ping::check_not_future(&p, now).map(|()| p),
-                (other, _) => other,
-            };
-            let instance_id = read.instance_id;
-            match checked {
-                Ok(p) => self.out.valid.push(ValidPing { index, ping: p.into_owned().normalised() }),
-                Err(err) => self.out.rejected.push(Rejection::new(index, instance_id, &err)),
-            }
+            self.out.check(index, read, self.now);
             index += 1;
         }
         Ok(())
