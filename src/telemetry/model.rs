@@ -62,9 +62,13 @@ pub struct DayPing {
     pub at: i64,
     /// One name id per `Dimension`, at `Dimension::index()`.
     pub dims: [u32; Dimension::COUNT],
-    /// `platform.counts.*` as (name id, value).
-    pub counts: Box<[(u32, u64)]>,
+    /// `platform.counts.*` as (name id, value), shared with every stored ping that has the
+    /// same (the ledger keeps each distinct set once).
+    pub counts: Counts,
 }
+
+/// A stored ping's counts: a shared, immutable list of (name id, value).
+pub type Counts = std::rc::Rc<[(u32, u64)]>;
 
 /// How much of a raw log the ledger has read: the bytes of its whole lines, and their count.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

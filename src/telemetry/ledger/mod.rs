@@ -21,10 +21,12 @@ use super::ping::{self, PingRef, Read};
 use crate::dates::{day_number, day_of, format_day};
 use crate::error::{Error, Result};
 
+mod counts;
 mod names;
 mod saved;
 
 pub use names::{Bounds, Overflow, DEFAULT_COUNT_KEYS, DEFAULT_VALUES_PER_DIMENSION, MAX_COUNT_KEYS, MAX_VALUES_PER_DIMENSION, OTHER};
+use counts::CountSets;
 use names::Names;
 
 pub const DEFAULT_ACTIVE_WINDOW_DAYS: u32 = 7;
@@ -70,6 +72,8 @@ pub struct Ledger {
     /// The caller's clock (epoch ms), if given: pings dated after it are refused. Not saved.
     now: Option<i64>,
     names: Names,
+    /// Each distinct set of counts among the stored pings, once.
+    count_sets: CountSets,
     instances: FxHashMap<Box<str>, Install>,
     accepted: u64,
     duplicates: u64,
@@ -195,6 +199,7 @@ impl Ledger {
         Ledger {
             now: None,
             names: Names::default(),
+            count_sets: CountSets::default(),
             instances: FxHashMap::default(),
             accepted: 0,
             duplicates: 0,
@@ -306,7 +311,7 @@ impl Ledger {
         if names.overflow.counts > folded + 1 {
             names.merge_other(&mut counts);
         }
-        let counts: Box<[(u32, u64)]> = counts.into_boxed_slice();
+        let counts = self.count_sets.intern(&counts);
         let entry = DayPing { at, dims, counts };
         self.first_day = Some(self.first_day.map_or(day, |d| d.min(day)));
         self.last_day = Some(self.last_day.map_or(day, |d| d.max(day)));

@@ -204,7 +204,7 @@ impl Ledger {
                     }
                     counts.push((ledger.names.id(k), whole(Some(v), &format!("instances.{id}.{date}.counts.{k}"))?));
                 }
-                install.days.push((day_number(day), DayPing { at: time, dims, counts: counts.into() }));
+                install.days.push((day_number(day), DayPing { at: time, dims, counts: ledger.count_sets.intern(&counts) }));
             }
             ledger.adopt(id.as_str().into(), install)?;
         }
@@ -272,7 +272,7 @@ impl Ledger {
                 };
                 let _ = date;
                 let at = day_start_ms(day as i32) + p.ms_in_day as i64;
-                days.push((day as i32, DayPing { at, dims: p.dims, counts: p.counts.into_boxed_slice() }));
+                days.push((day as i32, DayPing { at, dims: p.dims, counts: ledger.count_sets.intern(&p.counts) }));
             }
             if install.id.is_empty() || ledger.instances.contains_key(install.id.as_str()) {
                 return Err(Error::new(field(), "is empty or repeated"));
