@@ -112,11 +112,25 @@ pub fn pings(options: DemoOptions) -> Vec<Value> {
 /// `pings` as NDJSON text, made one ping at a time (a million pings need no million values).
 pub fn pings_ndjson(options: DemoOptions) -> String {
     let mut out = String::new();
+    pings_ndjson_each(options, usize::MAX, |text| out.push_str(text));
+    out
+}
+
+/// `pings_ndjson` handed to `flush` a part at a time, each part whole lines of about
+/// `part_bytes`: ten million pings (4.5 GB) are more than one string can hold.
+pub fn pings_ndjson_each(options: DemoOptions, part_bytes: usize, mut flush: impl FnMut(&str)) {
+    let mut out = String::new();
     for_each_ping(options, |p| {
         out.push_str(&p.to_string());
         out.push('\n');
+        if out.len() >= part_bytes {
+            flush(&out);
+            out.clear();
+        }
     });
-    out
+    if !out.is_empty() {
+        flush(&out);
+    }
 }
 
 fn for_each_ping(options: DemoOptions, mut each: impl FnMut(Value)) {

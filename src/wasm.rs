@@ -217,6 +217,20 @@ pub fn demo_pings_ndjson(options: JsValue) -> Result<String, JsValue> {
     Ok(demo::pings_ndjson(read("options", options, api::demo::demo_options)?))
 }
 
+#[cfg(feature = "demo")]
+/// `demoPingsNdjson` handed to `write(text)` in parts of whole lines (about 16 MB each), for
+/// histories larger than one string (the benchmark's ten million pings).
+#[wasm_bindgen(js_name = demoPingsNdjsonEach)]
+pub fn demo_pings_ndjson_each(options: JsValue, write: &js_sys::Function) -> Result<(), JsValue> {
+    let mut failed = None;
+    demo::pings_ndjson_each(read("options", options, api::demo::demo_options)?, 16 << 20, |text| {
+        if failed.is_none() {
+            failed = write.call1(&JsValue::NULL, &JsValue::from_str(text)).err();
+        }
+    });
+    failed.map_or(Ok(()), Err)
+}
+
 /// Bytes of WebAssembly memory in use. Linear memory only grows, so this is also the peak.
 #[wasm_bindgen(js_name = memoryBytes)]
 pub fn memory_bytes() -> f64 {
