@@ -135,18 +135,23 @@ const fn crc_tables() -> [[u32; 256]; 4] {
     t
 }
 
+/// The checkpoint's bytes. The payload is written after room for the header, which is
+/// filled in last: one buffer, not a payload and then a copy of it (WebAssembly memory only
+/// grows, so a second copy of a 200 MB checkpoint would stay in the process for good).
 pub fn encode<T: Serialize>(checkpoint: &T) -> Vec<u8> {
-    let payload = postcard::to_allocvec(checkpoint).unwrap_or_default();
-    let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    let mut out = postcard::to_extend(checkpoint, vec![0; HEADER]).unwrap_or_else(|_| vec![0; HEADER]);
+    let len = (out.len() - HEADER) as u64;
+    let crc = crc32(&out[HEADER..]);
+    out[..8].copy_from_slice(MAGIC);
+    out[8..12].copy_from_slice(&VERSION.to_le_bytes());
+    out[12..20].copy_from_slice(&len.to_le_bytes());
+    out[20..HEADER].copy_from_slice(&crc.to_le_bytes());
     out
 }
 
-pub fn decode(bytes: &[u8]) -> Result<Checkpoint> {
+/// The payload of a checkpoint's bytes, once the header's magic, version, length and
+/// checksum hold.
+fn payload(bytes: &[u8]) -> Result<&[u8]> {
     let bad = |why: String| Error::new("checkpoint", why);
     if bytes.len() < HEADER || &bytes[..8] != MAGIC {
         return Err(bad("is not a ledger checkpoint".into()));
@@ -166,7 +171,227 @@ pub fn decode(bytes: &[u8]) -> Result<Checkpoint> {
     if crc32(payload) != word(20) {
         return Err(bad("fails its checksum".into()));
     }
-    postcard::from_bytes(payload).map_err(|e| bad(format!("cannot be read: {e}")))
+    Ok(payload)
+}
+
+/// The whole checkpoint, decoded at once (the tests' reference for `decode_into`).
+#[cfg(test)]
+pub fn decode(bytes: &[u8]) -> Result<Checkpoint> {
+    postcard::from_bytes(payload(bytes)?).map_err(|e| Error::new("checkpoint", format!("cannot be read: {e}")))
+}
+
+/// What a restore does with a checkpoint as it is read: the window and names first, then
+/// each install's pings one at a time, so a checkpoint of ten million pings is never held
+/// decoded whole. An error stops the reading and is what `decode_into` returns.
+pub trait Sink {
+    fn start(&mut self, window: u32, names: Vec<String>) -> Result<()>;
+    /// The `n`th stored ping of install `id`.
+    fn ping(&mut self, id: &str, n: usize, ping: &PingRef<'_>) -> Result<()>;
+    /// Install `id` is complete.
+    fn end_install(&mut self, id: String) -> Result<()>;
+}
+
+/// Everything of a checkpoint after its installs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rest {
+    pub accepted: u64,
+    pub duplicates: u64,
+    pub offered: u64,
+    pub rejected_total: u64,
+    pub rejected: Vec<Rejection>,
+    pub log: LogPosition,
+    pub source_key: Option<String>,
+    pub overflow: [u64; 5],
+}
+
+/// Reads a checkpoint into `sink`, checking its header and checksum first; returns the rest.
+pub fn decode_into(bytes: &[u8], sink: &mut impl Sink) -> Result<Rest> {
+    let mut failed = None;
+    let mut d = postcard::Deserializer::from_bytes(payload(bytes)?);
+    let read = serde::Deserializer::deserialize_tuple(&mut d, 11, streamed::Whole { sink, failed: &mut failed });
+    match (read, failed) {
+        (_, Some(err)) => Err(err),
+        (Ok(rest), None) => Ok(rest),
+        (Err(e), None) => Err(Error::new("checkpoint", format!("cannot be read: {e}"))),
+    }
+}
+
+/// The serde visitors of `decode_into`, in the order of the fields of `Checkpoint`.
+mod streamed {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+
+    use super::{PingRef, Rest, Sink};
+    use crate::error::Error;
+
+    fn next<'de, T: serde::Deserialize<'de>, A: SeqAccess<'de>>(seq: &mut A) -> Result<T, A::Error> {
+        seq.next_element()?.ok_or_else(|| de::Error::custom("ends early"))
+    }
+
+    /// Keeps the sink's error and stops the reading.
+    fn stop<E: de::Error>(failed: &mut Option<Error>, err: Error) -> E {
+        *failed = Some(err);
+        E::custom("stopped by the restore")
+    }
+
+    pub(super) struct Whole<'s, S> {
+        pub(super) sink: &'s mut S,
+        pub(super) failed: &'s mut Option<Error>,
+    }
+
+    impl<'de, S: Sink> Visitor<'de> for Whole<'_, S> {
+        type Value = Rest;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a checkpoint")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Rest, A::Error> {
+            let window = next(&mut seq)?;
+            let names = next(&mut seq)?;
+            self.sink.start(window, names).map_err(|e| stop(self.failed, e))?;
+            seq.next_element_seed(Installs { sink: &mut *self.sink, failed: &mut *self.failed })?.ok_or_else(|| de::Error::custom("ends early"))?;
+            Ok(Rest {
+                accepted: next(&mut seq)?,
+                duplicates: next(&mut seq)?,
+                offered: next(&mut seq)?,
+                rejected_total: next(&mut seq)?,
+                rejected: next(&mut seq)?,
+                log: next(&mut seq)?,
+                source_key: next(&mut seq)?,
+                overflow: next(&mut seq)?,
+            })
+        }
+    }
+
+    struct Installs<'s, S> {
+        sink: &'s mut S,
+        failed: &'s mut Option<Error>,
+    }
+
+    impl<'de, S: Sink> DeserializeSeed<'de> for Installs<'_, S> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de, S: Sink> Visitor<'de> for Installs<'_, S> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("installs")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut counts = Vec::new();
+            while seq.next_element_seed(Install { sink: &mut *self.sink, failed: &mut *self.failed, counts: &mut counts })?.is_some() {}
+            Ok(())
+        }
+    }
+
+    /// One install: its id, then its pings.
+    struct Install<'s, S> {
+        sink: &'s mut S,
+        failed: &'s mut Option<Error>,
+        counts: &'s mut Vec<(u32, u64)>,
+    }
+
+    impl<'de, S: Sink> DeserializeSeed<'de> for Install<'_, S> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_tuple(2, self)
+        }
+    }
+
+    impl<'de, S: Sink> Visitor<'de> for Install<'_, S> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("an install")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let id: String = next(&mut seq)?;
+            let pings = Pings { id: &id, sink: &mut *self.sink, failed: &mut *self.failed, counts: self.counts };
+            seq.next_element_seed(pings)?.ok_or_else(|| de::Error::custom("ends early"))?;
+            self.sink.end_install(id).map_err(|e| stop(self.failed, e))
+        }
+    }
+
+    struct Pings<'s, S> {
+        id: &'s str,
+        sink: &'s mut S,
+        failed: &'s mut Option<Error>,
+        counts: &'s mut Vec<(u32, u64)>,
+    }
+
+    impl<'de, S: Sink> DeserializeSeed<'de> for Pings<'_, S> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de, S: Sink> Visitor<'de> for Pings<'_, S> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("stored pings")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut n = 0;
+            while let Some((day_step, ms_in_day, dims)) = seq.next_element_seed(Ping { counts: &mut *self.counts })? {
+                let ping = PingRef { day_step, ms_in_day, dims: &dims, counts: self.counts };
+                self.sink.ping(self.id, n, &ping).map_err(|e| stop(self.failed, e))?;
+                n += 1;
+            }
+            Ok(())
+        }
+    }
+
+    /// One stored ping, its counts read into a buffer reused from one ping to the next.
+    struct Ping<'s> {
+        counts: &'s mut Vec<(u32, u64)>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Ping<'_> {
+        type Value = (u32, u32, [u32; 4]);
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_tuple(4, self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Ping<'_> {
+        type Value = (u32, u32, [u32; 4]);
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a stored ping")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let (day_step, ms_in_day, dims) = (next(&mut seq)?, next(&mut seq)?, next(&mut seq)?);
+            seq.next_element_seed(Counts { counts: self.counts })?.ok_or_else(|| de::Error::custom("ends early"))?;
+            Ok((day_step, ms_in_day, dims))
+        }
+    }
+
+    struct Counts<'s> {
+        counts: &'s mut Vec<(u32, u64)>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Counts<'_> {
+        type Value = ();
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_seq(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Counts<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("counts")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            self.counts.clear();
+            while let Some(pair) = seq.next_element()? {
+                self.counts.push(pair);
+            }
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -201,6 +426,65 @@ mod tests {
     #[test]
     fn round_trips() {
         assert_eq!(decode(&encode(&sample())).unwrap(), sample());
+    }
+
+    /// Collects what `decode_into` hands over back into a `Checkpoint`.
+    #[derive(Default)]
+    struct Collect {
+        out: Option<Checkpoint>,
+        pings: Vec<SavedPing>,
+        stop_at: Option<usize>,
+    }
+
+    impl Sink for Collect {
+        fn start(&mut self, window: u32, names: Vec<String>) -> Result<()> {
+            self.out = Some(Checkpoint { window, names, installs: Vec::new(), ..sample() });
+            Ok(())
+        }
+        fn ping(&mut self, _: &str, n: usize, p: &PingRef<'_>) -> Result<()> {
+            if Some(n) == self.stop_at {
+                return Err(Error::new("here", "stopped"));
+            }
+            self.pings.push(SavedPing { day_step: p.day_step, ms_in_day: p.ms_in_day, dims: *p.dims, counts: p.counts.to_vec() });
+            Ok(())
+        }
+        fn end_install(&mut self, id: String) -> Result<()> {
+            let pings = std::mem::take(&mut self.pings);
+            self.out.as_mut().unwrap().installs.push(SavedInstall { id, pings });
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn streamed_reading_gives_what_whole_reading_gives() {
+        let mut whole = sample();
+        whole.installs.push(SavedInstall {
+            id: "b".into(),
+            pings: (0..5).map(|i| SavedPing { day_step: 1 + i, ms_in_day: 7 * i, dims: [i, 0, 1, 0], counts: (0..i as u64).map(|k| (1, k)).collect() }).collect(),
+        });
+        whole.installs.push(SavedInstall { id: "c".into(), pings: Vec::new() });
+        whole.rejected.push(Rejection { index: 3, instance_id: None, field: "x".into(), reason: "y".into() });
+        let bytes = encode(&whole);
+        let mut sink = Collect::default();
+        let rest = decode_into(&bytes, &mut sink).unwrap();
+        let mut streamed = sink.out.unwrap();
+        (streamed.accepted, streamed.duplicates, streamed.offered, streamed.rejected_total) = (rest.accepted, rest.duplicates, rest.offered, rest.rejected_total);
+        (streamed.rejected, streamed.log, streamed.source_key, streamed.overflow) = (rest.rejected, rest.log, rest.source_key, rest.overflow);
+        assert_eq!(streamed, whole);
+        assert_eq!(decode(&bytes).unwrap(), whole);
+        // The sink's error is the one returned, and the reading stops there.
+        let mut stopping = Collect { stop_at: Some(2), ..Collect::default() };
+        assert_eq!(decode_into(&bytes, &mut stopping).unwrap_err().to_string(), "here: stopped");
+        assert_eq!(stopping.out.unwrap().installs.len(), 1, "install b was not completed");
+        // Damage the checksum cannot see (a payload re-sealed) is still named.
+        let short = &bytes[HEADER..bytes.len() - 4];
+        let mut resealed = Vec::new();
+        resealed.extend_from_slice(&bytes[..12]);
+        resealed.extend_from_slice(&(short.len() as u64).to_le_bytes());
+        resealed.extend_from_slice(&crc32(short).to_le_bytes());
+        resealed.extend_from_slice(short);
+        let err = decode_into(&resealed, &mut Collect::default()).unwrap_err();
+        assert!(err.to_string().starts_with("checkpoint: cannot be read: "), "{err}");
     }
 
     #[test]

@@ -237,56 +237,81 @@ impl Ledger {
 
     /// Restores a ledger from `to_checkpoint`'s bytes. A file that fails its checks, or
     /// holds what no ledger could (a reserved name, days out of order), is refused by name.
+    /// It is read install by install (`checkpoint::Sink`): memory is the ledger's own.
     pub fn from_checkpoint(bytes: &[u8]) -> Result<Ledger> {
-        let saved = checkpoint::decode(bytes)?;
-        if !(1..=MAX_ACTIVE_WINDOW_DAYS).contains(&saved.window) {
-            return Err(Error::new("checkpoint.window", format!("must be 1 to {MAX_ACTIVE_WINDOW_DAYS} days, got {}", saved.window)));
+        let mut restore = Restore { ledger: Ledger::default(), names: Vec::new(), days: Vec::new(), day: 0 };
+        let rest = checkpoint::decode_into(bytes, &mut restore)?;
+        let mut ledger = restore.ledger;
+        ledger.accepted = rest.accepted;
+        ledger.duplicates = rest.duplicates;
+        ledger.offered = rest.offered;
+        ledger.rejected_total = rest.rejected_total;
+        ledger.rejected = rest.rejected;
+        ledger.log = rest.log;
+        ledger.source_key = rest.source_key;
+        ledger.names.overflow = Overflow::from_array(rest.overflow);
+        Ok(ledger)
+    }
+}
+
+/// A ledger being restored from a checkpoint, one install at a time.
+struct Restore {
+    ledger: Ledger,
+    /// The checkpoint's names, by id.
+    names: Vec<String>,
+    /// The pings of the install being read, and the day of the last of them.
+    days: Vec<(i32, DayPing)>,
+    day: i64,
+}
+
+impl checkpoint::Sink for Restore {
+    fn start(&mut self, window: u32, names: Vec<String>) -> Result<()> {
+        if !(1..=MAX_ACTIVE_WINDOW_DAYS).contains(&window) {
+            return Err(Error::new("checkpoint.window", format!("must be 1 to {MAX_ACTIVE_WINDOW_DAYS} days, got {window}")));
         }
-        let mut ledger = Ledger::with_window(saved.window);
-        for name in &saved.names {
-            if FORBIDDEN_KEYS.contains(&name.as_str()) || ledger.names.lookup(name).is_some() {
+        self.ledger = Ledger::with_window(window);
+        for name in &names {
+            if FORBIDDEN_KEYS.contains(&name.as_str()) || self.ledger.names.lookup(name).is_some() {
                 return Err(Error::new("checkpoint.names", format!("holds a reserved or repeated name {name:?}")));
             }
-            ledger.names.id(name);
+            self.ledger.names.id(name);
         }
-        let known = saved.names.len() as u32;
+        self.names = names;
+        Ok(())
+    }
+
+    fn ping(&mut self, id: &str, n: usize, p: &checkpoint::PingRef<'_>) -> Result<()> {
+        if n == 0 {
+            self.day = 0;
+        }
+        self.day += p.day_step as i64;
+        let known = self.names.len() as u32;
         let count_name_ok = |k: u32| {
             k < known && {
-                let name = &saved.names[k as usize];
+                let name = &self.names[k as usize];
                 !name.is_empty() && name.split('.').all(|seg| !seg.is_empty() && !FORBIDDEN_KEYS.contains(&seg))
             }
         };
-        for install in saved.installs {
-            let field = || format!("checkpoint.installs.{}", install.id);
-            let mut days = Vec::with_capacity(install.pings.len());
-            let mut day: i64 = 0;
-            for (n, p) in install.pings.into_iter().enumerate() {
-                day += p.day_step as i64;
-                let date = i32::try_from(day).ok().and_then(NaiveDate::from_num_days_from_ce_opt);
-                let ok = (n == 0 || p.day_step > 0)
-                    && (p.ms_in_day as i64) < MS_PER_DAY
-                    && p.dims.iter().all(|&d| d < known)
-                    && p.counts.iter().all(|&(k, _)| count_name_ok(k));
-                let (Some(date), true) = (date, ok) else {
-                    return Err(Error::new(format!("{}[{n}]", field()), "is not a stored ping"));
-                };
-                let _ = date;
-                let at = day_start_ms(day as i32) + p.ms_in_day as i64;
-                days.push((day as i32, DayPing { at, dims: p.dims, counts: ledger.count_sets.intern(&p.counts) }));
-            }
-            if install.id.is_empty() || ledger.instances.contains_key(install.id.as_str()) {
-                return Err(Error::new(field(), "is empty or repeated"));
-            }
-            ledger.adopt(install.id.into(), Install { days })?;
+        let date = i32::try_from(self.day).ok().and_then(NaiveDate::from_num_days_from_ce_opt);
+        let ok = (n == 0 || p.day_step > 0)
+            && (p.ms_in_day as i64) < MS_PER_DAY
+            && p.dims.iter().all(|&d| d < known)
+            && p.counts.iter().all(|&(k, _)| count_name_ok(k));
+        let (Some(_), true) = (date, ok) else {
+            return Err(Error::new(format!("checkpoint.installs.{id}[{n}]"), "is not a stored ping"));
+        };
+        let day = self.day as i32;
+        let at = day_start_ms(day) + p.ms_in_day as i64;
+        self.days.push((day, DayPing { at, dims: *p.dims, counts: self.ledger.count_sets.intern(p.counts) }));
+        Ok(())
+    }
+
+    fn end_install(&mut self, id: String) -> Result<()> {
+        if id.is_empty() || self.ledger.instances.contains_key(id.as_str()) {
+            return Err(Error::new(format!("checkpoint.installs.{id}"), "is empty or repeated"));
         }
-        ledger.accepted = saved.accepted;
-        ledger.duplicates = saved.duplicates;
-        ledger.offered = saved.offered;
-        ledger.rejected_total = saved.rejected_total;
-        ledger.rejected = saved.rejected;
-        ledger.log = saved.log;
-        ledger.source_key = saved.source_key;
-        ledger.names.overflow = Overflow::from_array(saved.overflow);
-        Ok(ledger)
+        // Collected from the drain, the install's days take no more room than they need.
+        let days = self.days.drain(..).collect();
+        self.ledger.adopt(id.into(), Install { days })
     }
 }
