@@ -6,7 +6,6 @@ const os = require('node:os')
 const path = require('node:path')
 const { waitFor } = require('../tests/support/node-red')
 
-const root = path.resolve(__dirname, '..')
 const fmt = (x, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 const MB = 1e6
 const TICK_MS = 10 // /proc/<pid>/stat counts CPU in 1/100 s
@@ -29,14 +28,15 @@ async function logged (server, re, from = 0, timeout = 600000) {
 }
 
 /**
- * Generated pings as an NDJSON file, cached in the temporary directory. Made in a child
- * process: making them here would leave this process's WebAssembly memory grown by the
- * generator (memory only grows), hiding a measured peak.
+ * Generated pings as an NDJSON file, cached in the temporary directory; with `pings`, cut
+ * after exactly that many. Made in a child process: making them here would leave this
+ * process's WebAssembly memory grown by the generator (memory only grows), hiding a
+ * measured peak.
  */
-function demoFile ({ installs, days, start, seed = 1 }, suffix = '') {
-    const file = path.join(os.tmpdir(), `product-growth-bench-${installs}x${days}${suffix}.ndjson`)
+function demoFile ({ installs, days, start, seed = 1, pings }, suffix = '') {
+    const file = path.join(os.tmpdir(), `product-growth-bench-${installs}x${days}${suffix}${pings ? `-${pings}` : ''}.ndjson`)
     if (!fs.existsSync(file)) {
-        execFileSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(file)}, require(${JSON.stringify(path.join(root, 'pkg'))}).demoPingsNdjson(${JSON.stringify({ installs, days, start, seed })}))`], { stdio: 'inherit' })
+        execFileSync(process.execPath, [path.join(__dirname, 'demo-log.js'), file, JSON.stringify({ installs, days, start, seed }), String(pings || '')], { stdio: 'inherit' })
     }
     return file
 }

@@ -12,6 +12,7 @@ const os = require('node:os')
 const path = require('node:path')
 const core = require('../pkg')
 const baseline = require('./baseline')
+const { demoFile } = require('./proc')
 
 const smoke = process.argv.includes('--smoke')
 const root = path.resolve(__dirname, '..')
@@ -52,10 +53,7 @@ async function main () {
     // ---- data: pings as the raw log (NDJSON) and as objects (what a database query gives)
     // Made in a child process and cached: making it here would leave the WebAssembly memory
     // of this process grown by the generator, and memory only grows, hiding case a's peak.
-    const dataFile = path.join(os.tmpdir(), `product-growth-bench-${SIZE.installs}x${SIZE.days}.ndjson`)
-    if (!fs.existsSync(dataFile)) {
-        execFileSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(dataFile)}, require(${JSON.stringify(path.join(root, 'pkg'))}).demoPingsNdjson(${JSON.stringify({ installs: SIZE.installs, days: SIZE.days, start: START, seed: 1 })}))`], { stdio: 'inherit' })
-    }
+    const dataFile = demoFile({ installs: SIZE.installs, days: SIZE.days, start: START })
     const ndjson = fs.readFileSync(dataFile, 'utf8')
     const ndjsonBytes = Buffer.from(ndjson)
     gc()

@@ -32,6 +32,7 @@ step "benchmark smoke run (core and baseline agree; times not judged)"
 node --expose-gc bench/run.js --smoke
 node bench/steady.js --smoke
 node bench/postgres.js --smoke
+node bench/scale.js --smoke
 
 step "the dashboard in Chromium (screenshots in test-results/screenshots)"
 $MOCHA 'tests/browser/**/*_spec.js'
