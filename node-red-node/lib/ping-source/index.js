@@ -68,7 +68,9 @@ function pingSource (node, options, hooks) {
 
     async function start () {
         source.status('blue', 'loading')
-        const loaded = await follower.loadCheckpoint()
+        // A start's time counts from here: loading the checkpoint is part of it.
+        const started = Date.now()
+        const loaded = { ...await follower.loadCheckpoint(), started }
         if (loaded.aside) {
             node.warn(text(logFile ? 'warn.checkpointUnreadableLog' : 'warn.checkpointUnreadable', { file: checkpointFile, reason: loaded.reason, aside: path.basename(loaded.aside) }))
         }

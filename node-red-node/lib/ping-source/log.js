@@ -50,7 +50,7 @@ function logFollower (source) {
             return loadCheckpoint(source.options.checkpointFile, ledgerOptions)
         },
         async start (loaded) {
-            const started = Date.now()
+            const started = loaded.started
             const size = await fileSize(logFile)
             if (loaded.ledger && loaded.ledger.logOffset <= size) {
                 source.ledger = loaded.ledger

@@ -105,7 +105,7 @@ function tableFollower (source) {
     return {
         loadCheckpoint: () => loadCheckpoint(options.checkpointFile, options.ledgerOptions),
         async start (loaded) {
-            const started = Date.now()
+            const started = loaded.started
             database.connection() // the configuration's error, if any, stops here
             if (loaded.ledger && fromHere(loaded.ledger)) {
                 source.ledger = loaded.ledger
