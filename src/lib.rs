@@ -20,6 +20,12 @@ pub mod telemetry;
 pub mod weekly;
 
 #[cfg(target_arch = "wasm32")]
+mod memory;
+#[cfg(target_arch = "wasm32")]
 mod wasm;
+
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: memory::Stepped = memory::Stepped;
 
 pub use error::Error;
