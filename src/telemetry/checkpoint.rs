@@ -135,12 +135,16 @@ const fn crc_tables() -> [[u32; 256]; 4] {
     t
 }
 
-/// The checkpoint's bytes. The payload is written after room for the header, which is
-/// filled in last: one buffer, not a payload and then a copy of it (WebAssembly memory only
-/// grows, so a second copy of a 200 MB checkpoint would stay in the process for good).
+/// The checkpoint's bytes, in one buffer of exactly their size: the payload is measured,
+/// then written after room for the header, which is filled in last. (WebAssembly memory only
+/// grows: a payload copied behind a header, or a buffer grown by doubling, would keep two or
+/// three times a 200 MB checkpoint in the process for good.)
 pub fn encode<T: Serialize>(checkpoint: &T) -> Vec<u8> {
-    let mut out = postcard::to_extend(checkpoint, vec![0; HEADER]).unwrap_or_else(|_| vec![0; HEADER]);
-    let len = (out.len() - HEADER) as u64;
+    let size = postcard::experimental::serialized_size(checkpoint).unwrap_or(0);
+    let mut out = vec![0; HEADER + size];
+    let written = postcard::to_slice(checkpoint, &mut out[HEADER..]).map_or(0, |payload| payload.len());
+    out.truncate(HEADER + written);
+    let len = written as u64;
     let crc = crc32(&out[HEADER..]);
     out[..8].copy_from_slice(MAGIC);
     out[8..12].copy_from_slice(&VERSION.to_le_bytes());
