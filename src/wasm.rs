@@ -176,13 +176,14 @@ impl PingArray for JsPings<'_> {
         let ops = parts.get(0).dyn_into::<js_sys::Uint32Array>().ok()?.to_vec();
         let text = String::from_utf8(parts.get(1).dyn_into::<js_sys::Uint8Array>().ok()?.to_vec()).ok()?;
         let ends = parts.get(2).dyn_into::<js_sys::Uint32Array>().ok()?.to_vec();
-        let odd = parts.get(3);
+        let trie = parts.get(3).dyn_into::<js_sys::Uint32Array>().ok()?.to_vec();
+        let odd = parts.get(4);
         let odd = match odd.as_string() {
             Some(text) => Odd::Text(text),
             None if odd.is_null() => Odd::None,
             None => Odd::Threw,
         };
-        Packed::new(ops, text, ends, odd, end - start)
+        Packed::new(ops, text, ends, trie, odd, end - start)
     }
 }
 

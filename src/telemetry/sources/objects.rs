@@ -10,10 +10,9 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::telemetry::ping::{is_reserved, judge, Fields, Key, Leaf, Read, MAX_DEPTH};
+use crate::telemetry::ping::{is_reserved, judge, same, Fields, Leaf, Read, Slot, MAX_DEPTH};
 
 const OBJ: u32 = 0;
-const END: u32 = 1;
 const STR: u32 = 2;
 const NUM: u32 = 3;
 const BOOL: u32 = 4;
@@ -43,6 +42,21 @@ pub enum Odd {
     Threw,
 }
 
+/// A path of keys, as the trie of the walk numbers it, with what the ledger makes of it
+/// decided once (what `Fields::keep` decides for each value of each ping).
+struct Node {
+    slot: Slot,
+    /// An object here is kept, to be reported by its name (`Fields::wants_leaf`).
+    wants_leaf: bool,
+    /// A value here is read (`Fields::wants`): a number here that is not a plain integer
+    /// is left to the text path.
+    wants: bool,
+    /// A reserved key on the path, or an object here nested too deep: the serde reader
+    /// refuses the ping, so the text path reads it.
+    refused: bool,
+    too_deep: bool,
+}
+
 /// One chunk of pings as the walk packed it.
 pub struct Packed {
     ops: Vec<u32>,
@@ -50,6 +64,7 @@ pub struct Packed {
     text: String,
     /// The end of each string in `text` (the next starts one byte later).
     ends: Vec<u32>,
+    nodes: Vec<Node>,
     /// Where each ping's ops start (its PING word), and whether it is odd.
     pings: Vec<(usize, bool)>,
     pub odd: Odd,
@@ -66,8 +81,8 @@ pub enum Next<'a> {
 
 impl Packed {
     /// `None` when the pack does not hold `pings` well-formed pings (the caller then reads
-    /// the chunk as text).
-    pub fn new(ops: Vec<u32>, text: String, ends: Vec<u32>, odd: Odd, pings: u32) -> Option<Packed> {
+    /// the chunk as text). `trie` holds each node's parent and key (node 0 is the ping).
+    pub fn new(ops: Vec<u32>, text: String, ends: Vec<u32>, trie: Vec<u32>, odd: Odd, pings: u32) -> Option<Packed> {
         let mut starts = Vec::with_capacity(pings as usize);
         let mut at = 0;
         while at < ops.len() {
@@ -78,10 +93,28 @@ impl Packed {
             starts.push((at, word & ODD != 0));
             at = at.checked_add(1 + (word >> 4) as usize)?;
         }
-        if at != ops.len() || starts.len() != pings as usize {
+        if at != ops.len() || starts.len() != pings as usize || trie.len() % 2 != 0 {
             return None;
         }
-        Some(Packed { ops, text, ends, pings: starts, odd })
+        let mut pack = Packed { ops, text, ends, nodes: Vec::with_capacity(trie.len() / 2), pings: starts, odd };
+        let root = Node { slot: Slot::Unused, wants_leaf: false, wants: false, refused: true, too_deep: true };
+        pack.nodes.push(root);
+        let probe = Fields::default();
+        // Each node's path and depth (objects above it below the ping), while it is built.
+        let mut paths: Vec<(String, usize)> = vec![(String::new(), 0)];
+        for n in 1..trie.len() / 2 {
+            let (parent, key) = (trie[2 * n] as usize, pack.string(trie[2 * n + 1])?);
+            if parent >= n {
+                return None;
+            }
+            let (above, depth) = &paths[parent];
+            let (path, depth) = if parent == 0 { (key.to_string(), 0) } else { (format!("{above}.{key}"), depth + 1) };
+            let refused = is_reserved(key) || (parent > 0 && pack.nodes[parent].refused);
+            let node = Node { slot: Slot::of(&path), wants_leaf: probe.wants_leaf(&path), wants: probe.wants(&path), refused, too_deep: depth + 1 >= MAX_DEPTH };
+            pack.nodes.push(node);
+            paths.push((path, depth));
+        }
+        Some(pack)
     }
 
     pub fn len(&self) -> usize {
@@ -90,7 +123,7 @@ impl Packed {
 
     /// A reader of the pings in order, its buffers reused from one ping to the next.
     pub fn reader(&self) -> Reader<'_> {
-        Reader { pack: self, next: 0, path: String::with_capacity(64), bases: Vec::with_capacity(MAX_DEPTH), counts: Vec::with_capacity(24) }
+        Reader { pack: self, next: 0, counts: Vec::with_capacity(24) }
     }
 
     fn string(&self, id: u32) -> Option<&str> {
@@ -103,8 +136,6 @@ impl Packed {
 pub struct Reader<'a> {
     pack: &'a Packed,
     next: usize,
-    path: String,
-    bases: Vec<usize>,
     counts: Vec<(Cow<'a, str>, Leaf<'a>)>,
 }
 
@@ -118,7 +149,7 @@ impl<'a> Reader<'a> {
         }
         let mut fields = Fields { counts: std::mem::take(&mut self.counts), ..Fields::default() };
         let end = start + 1 + (self.pack.ops[start] >> 4) as usize;
-        let next = match self.members(&mut fields, start + 1, end) {
+        let next = match self.values(&mut fields, start + 1, end) {
             Some(()) => {
                 READ_PACKED.fetch_add(1, Ordering::Relaxed);
                 Next::Read(judge(&mut fields))
@@ -130,42 +161,26 @@ impl<'a> Reader<'a> {
         next
     }
 
-    /// Keeps the ping's values in `fields` by their dotted paths, as the serde reader keeps
-    /// them; `None` to leave the ping to the text path.
-    fn members(&mut self, fields: &mut Fields<'a>, mut i: usize, end: usize) -> Option<()> {
-        let pack = self.pack;
+    /// Keeps the ping's values in `fields` by their paths, as the serde reader keeps them;
+    /// `None` to leave the ping to the text path.
+    fn values(&mut self, fields: &mut Fields<'a>, mut i: usize, end: usize) -> Option<()> {
+        let pack: &'a Packed = self.pack;
         let ops = &pack.ops[..end];
-        self.path.clear();
-        self.bases.clear();
         while i < end {
             let word = ops[i];
             i += 1;
-            let tag = word & 7;
-            if tag == END {
-                match self.bases.pop() {
-                    Some(base) => self.path.truncate(base),
-                    None => return (i == end).then_some(()),
-                }
-                continue;
-            }
-            let key = pack.string(word >> 3)?;
-            if is_reserved(key) {
+            let node = pack.nodes.get((word >> 3) as usize)?;
+            if node.refused {
                 return None;
             }
-            let base = self.path.len();
-            if base > 0 {
-                self.path.push('.');
-            }
-            self.path.push_str(key);
-            let leaf = match tag {
+            let leaf = match word & 7 {
                 OBJ => {
-                    if fields.wants_leaf(&self.path) {
-                        fields.keep(&self.path, &Key::Borrowed(key), Leaf::Object);
-                    }
-                    if self.bases.len() + 1 >= MAX_DEPTH {
+                    if node.too_deep {
                         return None;
                     }
-                    self.bases.push(base);
+                    if node.wants_leaf {
+                        keep(fields, &node.slot, Leaf::Object);
+                    }
                     continue;
                 }
                 STR => {
@@ -179,11 +194,8 @@ impl<'a> Reader<'a> {
                     match integer(f64::from_bits(bits)) {
                         Some(leaf) => leaf,
                         // Its JSON text, read by serde, is the reference for any other number.
-                        None if fields.wants(&self.path) => return None,
-                        None => {
-                            self.path.truncate(base);
-                            continue;
-                        }
+                        None if node.wants => return None,
+                        None => continue,
                     }
                 }
                 BOOL => Leaf::Bool,
@@ -191,10 +203,25 @@ impl<'a> Reader<'a> {
                 ARRAY => Leaf::Array,
                 _ => return None,
             };
-            fields.keep(&self.path, &Key::Borrowed(key), leaf);
-            self.path.truncate(base);
+            keep(fields, &node.slot, leaf);
         }
-        None
+        Some(())
+    }
+}
+
+/// `Fields::keep` for a path already resolved to its slot: a later value of the same field
+/// wins, counts keep the order they were first seen in.
+fn keep<'a>(fields: &mut Fields<'a>, slot: &'a Slot, leaf: Leaf<'a>) {
+    match slot {
+        Slot::Count(name) => match fields.counts.iter_mut().find(|(k, _)| same(k.as_bytes(), name.as_bytes())) {
+            Some(count) => count.1 = leaf,
+            None => fields.counts.push((Cow::Borrowed(name.as_str()), leaf)),
+        },
+        Slot::InstanceId => fields.instance_id = Some(leaf),
+        Slot::ReceivedAt => fields.received_at = Some(leaf),
+        Slot::CreatedAt => fields.created_at = Some(leaf),
+        Slot::Column(i) => fields.columns[*i] = Some(leaf),
+        Slot::Unused => {}
     }
 }
 
@@ -210,8 +237,9 @@ fn integer(x: f64) -> Option<Leaf<'static>> {
 mod tests {
     use super::*;
 
-    /// A pack as objects.js writes it, for pings given as (key, value) trees.
-    fn pack(ops: Vec<u32>, strings: &[&str], pings: u32) -> Packed {
+    /// A pack as objects.js writes it: the strings, the trie as (parent, key string) pairs
+    /// after the ping's node 0, and the ops.
+    fn pack(ops: Vec<u32>, strings: &[&str], trie: &[(u32, u32)], pings: u32) -> Packed {
         let mut ends = Vec::new();
         let mut at = 0;
         for s in strings {
@@ -219,29 +247,38 @@ mod tests {
             ends.push(at);
             at += 1;
         }
-        Packed::new(ops, strings.join("\0") + "\0", ends, Odd::None, pings).expect("a well-formed pack")
+        let mut nodes = vec![0, 0];
+        nodes.extend(trie.iter().flat_map(|(p, k)| [*p, *k]));
+        Packed::new(ops, strings.join("\0") + "\0", ends, nodes, Odd::None, pings).expect("a well-formed pack")
     }
 
-    fn num(key: u32, x: f64) -> [u32; 3] {
+    fn num(node: u32, x: f64) -> [u32; 3] {
         let bits = x.to_bits();
-        [key << 3 | NUM, bits as u32, (bits >> 32) as u32]
+        [node << 3 | NUM, bits as u32, (bits >> 32) as u32]
+    }
+
+    fn ping(mut ops: Vec<u32>) -> Vec<u32> {
+        ops.insert(0, (ops.len() as u32) << 4 | PING);
+        ops
     }
 
     #[test]
     fn a_packed_ping_reads_as_its_text_reads() {
-        // {"instanceId":"a","receivedAt":"2026-01-05T10:00:00Z","platform":{"counts":{"projects":3,"x":-0}}}
-        let strings = ["instanceId", "a", "receivedAt", "2026-01-05T10:00:00Z", "platform", "counts", "projects", "x"];
-        let mut ops = vec![0, 0 << 3 | STR, 1, 2 << 3 | STR, 3, 4 << 3 | OBJ, 5 << 3 | OBJ];
-        ops.extend(num(6, 3.0));
-        ops.extend(num(7, -0.0));
-        ops.extend([END, END, END]);
-        ops[0] = ((ops.len() as u32 - 1) << 4) | PING;
+        // {"instanceId":"a","receivedAt":"2026-01-05T10:00:00Z","platform":{"counts":{"projects":3,"x":-0}},"platform.counts.projects":4}
+        let strings = ["instanceId", "a", "receivedAt", "2026-01-05T10:00:00Z", "platform", "counts", "projects", "x", "platform.counts.projects"];
+        let trie = [(0, 0), (0, 2), (0, 4), (3, 5), (4, 6), (4, 7), (0, 8)];
+        let mut ops = vec![1 << 3 | STR, 1, 2 << 3 | STR, 3, 3 << 3 | OBJ, 4 << 3 | OBJ];
+        ops.extend(num(5, 3.0));
+        ops.extend(num(6, -0.0));
+        ops.extend(num(7, 4.0));
+        let mut ops = ping(ops);
         ops.push(ODD | PING);
-        let packed = pack(ops, &strings, 2);
+        let packed = pack(ops, &strings, &trie, 2);
         let mut reader = packed.reader();
         let Next::Read(read) = reader.next() else { panic!("packed") };
-        let text = r#"{"instanceId":"a","receivedAt":"2026-01-05T10:00:00Z","platform":{"counts":{"projects":3,"x":0}}}"#;
+        let text = r#"{"instanceId":"a","receivedAt":"2026-01-05T10:00:00Z","platform":{"counts":{"projects":3,"x":0}},"platform.counts.projects":4}"#;
         assert_eq!(read.ping, crate::telemetry::ping::parse(text).ping);
+        assert_eq!(read.ping.unwrap().counts, vec![(Cow::Borrowed("projects"), 4), (Cow::Borrowed("x"), 0)]);
         assert!(matches!(reader.next(), Next::Odd));
     }
 
@@ -254,26 +291,40 @@ mod tests {
             assert_eq!(integer(x), None, "{x}");
         }
         let strings = ["platform.counts.projects", "os", "load"];
-        let mut ops = vec![0];
-        ops.extend(num(0, 1.5));
-        ops.push(END);
-        ops[0] = ((ops.len() as u32 - 1) << 4) | PING;
-        let mut second = vec![0, 1 << 3 | OBJ];
-        second.extend(num(2, 0.25));
-        second.extend([END, END]);
-        second[0] = ((second.len() as u32 - 1) << 4) | PING;
-        ops.extend(second);
-        let packed = pack(ops, &strings, 2);
+        let trie = [(0, 0), (0, 1), (2, 2)];
+        let mut ops = ping(num(1, 1.5).to_vec());
+        ops.extend(ping([&[2 << 3 | OBJ][..], &num(3, 0.25)].concat()));
+        let packed = pack(ops, &strings, &trie, 2);
         let mut reader = packed.reader();
         assert!(matches!(reader.next(), Next::Text), "a fraction where a count goes");
         assert!(matches!(reader.next(), Next::Read(_)), "a fraction nothing reads");
     }
 
     #[test]
+    fn reserved_keys_and_deep_objects_go_to_the_text_path() {
+        let strings = ["a.constructor", "x"];
+        let mut trie = vec![(0, 0), (0, 1)];
+        for n in 2..=MAX_DEPTH as u32 {
+            trie.push((n, 1));
+        }
+        let mut ops = ping(vec![1 << 3 | NULL]);
+        ops.extend(ping((2..=MAX_DEPTH as u32 + 1).map(|n| n << 3 | OBJ).collect()));
+        ops.extend(ping((2..=MAX_DEPTH as u32).map(|n| n << 3 | OBJ).collect()));
+        let packed = pack(ops, &strings, &trie, 3);
+        let mut reader = packed.reader();
+        assert!(matches!(reader.next(), Next::Text), "reserved");
+        assert!(matches!(reader.next(), Next::Text), "{} objects deep", MAX_DEPTH);
+        assert!(matches!(reader.next(), Next::Read(_)), "{} objects deep", MAX_DEPTH - 1);
+    }
+
+    #[test]
     fn a_malformed_pack_is_refused() {
-        assert!(Packed::new(vec![5 << 4 | PING], String::new(), vec![], Odd::None, 1).is_none());
-        assert!(Packed::new(vec![ODD | PING], String::new(), vec![], Odd::None, 2).is_none());
-        let odd_string = Packed::new(vec![2 << 4 | PING, 0 << 3 | BOOL, END], "ab\0".into(), vec![4], Odd::None, 1).unwrap();
-        assert!(matches!(odd_string.reader().next(), Next::Text), "a string past the text");
+        assert!(Packed::new(vec![5 << 4 | PING], String::new(), vec![], vec![0, 0], Odd::None, 1).is_none());
+        assert!(Packed::new(vec![ODD | PING], String::new(), vec![], vec![0, 0], Odd::None, 2).is_none());
+        assert!(Packed::new(vec![ODD | PING], "a\0".into(), vec![1], vec![0, 0, 2, 0], Odd::None, 1).is_none(), "a parent after its child");
+        let odd_string = Packed::new(vec![1 << 4 | PING, 1 << 3 | BOOL], "ab\0".into(), vec![4], vec![0, 0, 0, 0], Odd::None, 1);
+        assert!(odd_string.is_none(), "a key past the text");
+        let unknown_node = Packed::new(vec![1 << 4 | PING, 9 << 3 | BOOL], "ab\0".into(), vec![2], vec![0, 0, 0, 0], Odd::None, 1).unwrap();
+        assert!(matches!(unknown_node.reader().next(), Next::Text));
     }
 }
