@@ -59,11 +59,27 @@ let slotNodes = []
 let slotValues = []
 let slotIds = []
 let checkEach = false
+let shapes = new Map()
 
 function grow () {
     const bigger = new Uint32Array(ops.length * 2)
     bigger.set(ops)
     ops = bigger
+}
+
+// The slot caches of the pings whose first key is `k` (a history mixes shapes: nested
+// bodies and flat rows, each repeating).
+function shape (k) {
+    let c = shapes.get(k)
+    if (c === undefined) {
+        c = { keys: [], parents: [], nodes: [], values: [], ids: [] }
+        shapes.set(k, c)
+    }
+    slotKeys = c.keys
+    slotParents = c.parents
+    slotNodes = c.nodes
+    slotValues = c.values
+    slotIds = c.ids
 }
 
 function child (parent, k) {
@@ -87,6 +103,7 @@ function child (parent, k) {
 function members (o, parent, depth) {
     for (const k in o) {
         const s = slot++
+        if (s === 0) shape(k)
         let id
         if (slotKeys[s] === k && slotParents[s] === parent) {
             id = slotNodes[s]
@@ -195,11 +212,7 @@ function walk (pings, start, end) {
     strings = []
     children = [new Map()]
     nodes = [0, 0]
-    slotKeys = []
-    slotParents = []
-    slotNodes = []
-    slotValues = []
-    slotIds = []
+    shapes = new Map()
     const odd = []
     for (let i = start; i < end; i++) {
         if (!ping(pings[i])) odd.push(i)
