@@ -14,9 +14,9 @@ use super::sources::json::{read_array_text, validate_array_text, Validation};
 use super::sources::objects::{Next, Odd, Packed};
 use crate::error::{Error, Result};
 
-/// Pings a chunk holds: V8's `JSON.stringify` and the core's streaming reader together are
-/// several times faster than converting every property (BENCHMARKS.md), and a chunk keeps
-/// any one string well below V8's length limit.
+/// Pings a chunk holds: one pack (or one `JSON.stringify` text) a chunk crosses the
+/// boundary in a few calls, not one a property (BENCHMARKS.md), and a chunk keeps any one
+/// string well below V8's length limit.
 pub const PINGS_PER_CHUNK: u32 = 20_000;
 
 /// An array of pings as the caller holds it (JavaScript's array, or JSON values in tests).
