@@ -35,3 +35,7 @@ JSON
 build target/wasm-package
 mkdir -p node-red-node/core
 cp target/wasm-package/product_growth.js target/wasm-package/product_growth_bg.wasm target/wasm-package/product_growth.d.ts node-red-node/core/
+# The JavaScript the core imports (src/telemetry/sources/objects.js), which wasm-bindgen
+# copies under a folder named by a hash of the crate: the old one goes.
+rm -rf node-red-node/core/snippets
+cp -r target/wasm-package/snippets node-red-node/core/

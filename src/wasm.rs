@@ -16,6 +16,7 @@ use crate::telemetry::batch::{self, PingArray};
 use crate::telemetry::dashboard;
 use crate::telemetry::ledger::{Ledger, LedgerOptions, ReportOptions};
 use crate::telemetry::model::LogRead;
+use crate::telemetry::sources::objects::{Odd, Packed};
 use crate::{analytics, api, growth, weekly, Error};
 #[cfg(feature = "demo")]
 use crate::demo;
@@ -135,8 +136,17 @@ pub fn growth_alerts(metric: &str, points: JsValue, options: JsValue) -> Result<
     to_js(&analytics::growth_alerts(metric, input.points, input.aggregate, input.as_of, input.alerts))
 }
 
+// The walk that packs a chunk of pings for `sources::objects` (shipped with the core, in
+// its snippets/ folder).
+#[wasm_bindgen(module = "/src/telemetry/sources/objects.js")]
+extern "C" {
+    #[wasm_bindgen(js_name = packPings, catch)]
+    fn pack_pings(pings: &js_sys::Array, start: u32, end: u32) -> Result<JsValue, JsValue>;
+}
+
 /// A JavaScript array of pings, handed to the core's batch functions (`telemetry::batch`),
-/// which turn it into JSON text a chunk at a time through `JSON.stringify`.
+/// which take it a chunk at a time, packed by `objects.js` or, where it cannot pack them,
+/// as JSON text through `JSON.stringify`.
 struct JsPings<'a>(&'a js_sys::Array);
 
 impl<'a> JsPings<'a> {
@@ -161,6 +171,27 @@ impl PingArray for JsPings<'_> {
     fn instance_id(&self, index: u32) -> Option<String> {
         js_sys::Reflect::get(&self.0.get(index), &"instanceId".into()).ok().and_then(|v| v.as_string())
     }
+    fn packed(&self, start: u32, end: u32) -> Option<Packed> {
+        let parts = pack_pings(self.0, start, end).ok()?.dyn_into::<js_sys::Array>().ok()?;
+        let ops = parts.get(0).dyn_into::<js_sys::Uint32Array>().ok()?.to_vec();
+        let text = String::from_utf8(parts.get(1).dyn_into::<js_sys::Uint8Array>().ok()?.to_vec()).ok()?;
+        let ends = parts.get(2).dyn_into::<js_sys::Uint32Array>().ok()?.to_vec();
+        let trie = parts.get(3).dyn_into::<js_sys::Uint32Array>().ok()?.to_vec();
+        let odd = parts.get(4);
+        let odd = match odd.as_string() {
+            Some(text) => Odd::Text(text),
+            None if odd.is_null() => Odd::None,
+            None => Odd::Threw,
+        };
+        Packed::new(ops, text, ends, trie, odd, end - start)
+    }
+}
+
+/// How many pings the batch functions have read from packs, not from their JSON text,
+/// since the module loaded (tests check the common pings take that path).
+#[wasm_bindgen(js_name = pingsReadPacked)]
+pub fn pings_read_packed() -> f64 {
+    crate::telemetry::sources::objects::read_packed_total() as f64
 }
 
 /// `JSON.stringify` of a value, or in words why not.

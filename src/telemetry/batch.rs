@@ -1,19 +1,22 @@
 //! Batches as the binding hands them over: `aggregateInstallations`, `validatePings` and
-//! `ledger.ingestMany` take an array of pings that crosses the boundary as JSON text, a
-//! chunk at a time, and a chunk that cannot be read whole is retried ping by ping so only
-//! the bad ping is refused. This is the path JavaScript takes, here so `cargo test` runs it.
+//! `ledger.ingestMany` take an array of pings that crosses the boundary a chunk at a time,
+//! packed without a text round trip where the caller can (`sources::objects`), else as JSON
+//! text; a chunk that cannot be read whole is retried ping by ping so only the bad ping is
+//! refused. This is the path JavaScript takes, here so `cargo test` runs it.
 
 use serde_json::Value;
 
 use super::ledger::{Ledger, Report, ReportOptions};
 use super::model::{BatchOutcome, Dimension, Outcome};
 use crate::analytics::{self, conversions::Conversion, uptake::Uptake};
-use super::sources::json::{validate_array_text, Validation};
+use super::ping::Read;
+use super::sources::json::{read_array_text, validate_array_text, Validation};
+use super::sources::objects::{Next, Odd, Packed};
 use crate::error::{Error, Result};
 
-/// Pings a chunk holds: V8's `JSON.stringify` and the core's streaming reader together are
-/// several times faster than converting every property (BENCHMARKS.md), and a chunk keeps
-/// any one string well below V8's length limit.
+/// Pings a chunk holds: one pack (or one `JSON.stringify` text) a chunk crosses the
+/// boundary in a few calls, not one a property (BENCHMARKS.md), and a chunk keeps any one
+/// string well below V8's length limit.
 pub const PINGS_PER_CHUNK: u32 = 20_000;
 
 /// An array of pings as the caller holds it (JavaScript's array, or JSON values in tests).
@@ -26,53 +29,120 @@ pub trait PingArray {
     fn item_text(&self, index: u32) -> std::result::Result<String, String>;
     /// The `instanceId` of the ping at `index`, when it is a string (to name a rejection).
     fn instance_id(&self, index: u32) -> Option<String>;
+    /// The pings `start..end` packed without a text round trip (`sources::objects`), when
+    /// the caller can pack them; the chunk is read as text otherwise.
+    fn packed(&self, _start: u32, _end: u32) -> Option<Packed> {
+        None
+    }
 }
 
-/// Feeds `pings` to `take(state, text, offset)` a chunk at a time as the text of a JSON
-/// array. A chunk `take` cannot read whole (a ping too deep for `JSON.stringify` or the
-/// reader) is retried ping by ping, so only the bad ping goes to `refuse`. `take` must
-/// change nothing when it fails, which the core's array readers ensure.
-fn in_chunks<S>(
-    state: &mut S,
-    pings: &(impl PingArray + ?Sized),
-    take: impl Fn(&mut S, &str, u64) -> Result<()>,
-    refuse: impl Fn(&mut S, u64, Option<String>, Error),
-) {
+/// What a batch function does with the pings of a chunk.
+trait Sink {
+    /// Takes the JSON array text of the pings from `offset` on; changes nothing when it
+    /// fails, which the core's array readers ensure.
+    fn take(&mut self, text: &str, offset: u64) -> Result<()>;
+    /// Counts a ping that could not be handed over as JSON as rejected.
+    fn refuse(&mut self, index: u64, instance_id: Option<String>, err: Error);
+    /// Takes one ping read from a pack (or from the text of its chunk).
+    fn offer(&mut self, index: u64, read: Read<'_>);
+    /// Before the pings of a chunk read whole, as many as `pings`.
+    fn begin(&mut self, _pings: u64) {}
+}
+
+/// Feeds `pings` to `sink` a chunk at a time: packed where the caller can pack them, else
+/// as the text of a JSON array. A chunk `take` cannot read whole (a ping too deep for
+/// `JSON.stringify` or the reader) is retried ping by ping, so only the bad ping is refused.
+fn in_chunks(sink: &mut impl Sink, pings: &(impl PingArray + ?Sized)) {
     let length = pings.len();
     let mut start = 0;
     while start < length {
         let end = start.saturating_add(PINGS_PER_CHUNK).min(length);
-        let whole = pings.text(start, end).map_err(|why| Error::new("pings", why)).and_then(|text| take(state, &text, start as u64));
-        if whole.is_err() {
-            for i in start..end {
-                let one = pings.item_text(i).map_err(|why| Error::new("ping", why)).and_then(|text| take(state, &format!("[{text}]"), i as u64));
-                if let Err(err) = one {
-                    refuse(state, i as u64, pings.instance_id(i), err);
-                }
-            }
+        match pings.packed(start, end) {
+            Some(packed) => packed_chunk(sink, pings, &packed, start, end),
+            None => text_chunk(sink, pings, start, end),
         }
         start = end;
     }
 }
 
+fn text_chunk(sink: &mut impl Sink, pings: &(impl PingArray + ?Sized), start: u32, end: u32) {
+    let whole = pings.text(start, end).map_err(|why| Error::new("pings", why)).and_then(|text| sink.take(&text, start as u64));
+    if whole.is_err() {
+        for i in start..end {
+            one_by_text(sink, pings, i);
+        }
+    }
+}
+
+/// The ping at `index` read alone from its JSON text, as a chunk that cannot be read whole
+/// is retried.
+fn one_by_text(sink: &mut impl Sink, pings: &(impl PingArray + ?Sized), index: u32) {
+    let one = pings.item_text(index).map_err(|why| Error::new("ping", why)).and_then(|text| sink.take(&format!("[{text}]"), index as u64));
+    if let Err(err) = one {
+        sink.refuse(index as u64, pings.instance_id(index), err);
+    }
+}
+
+/// A packed chunk, with the outcome the text path gives each ping: the pack's reads, the
+/// text path's for a ping the pack does not read. The text path reads a chunk whole unless
+/// its `JSON.stringify` throws or its text is not JSON; packed pings can cause neither, so
+/// the text of the odd pings alone (each at its place, the others `null`) decides it, and
+/// when the chunk would be read whole they are read from that text, else one by one.
+fn packed_chunk(sink: &mut impl Sink, pings: &(impl PingArray + ?Sized), packed: &Packed, start: u32, end: u32) {
+    let n = (end - start) as usize;
+    let odd_reads = match &packed.odd {
+        Odd::None => Some(Vec::new()),
+        Odd::Text(text) => match read_array_text(text) {
+            Ok(reads) if reads.len() != n => return text_chunk(sink, pings, start, end),
+            Ok(reads) => Some(reads),
+            Err(()) => None,
+        },
+        Odd::Threw => None,
+    };
+    let whole = odd_reads.is_some();
+    if whole {
+        sink.begin(n as u64);
+    }
+    let mut odd = odd_reads.map(Vec::into_iter);
+    let mut reader = packed.reader();
+    for i in start..end {
+        let odd_read = odd.as_mut().and_then(Iterator::next);
+        match (reader.next(), odd_read) {
+            (Next::Read(read), _) => sink.offer(i as u64, read),
+            (Next::Odd, Some(read)) if whole => sink.offer(i as u64, read),
+            (Next::Odd | Next::Text, _) => one_by_text(sink, pings, i),
+        }
+    }
+}
+
+struct Ingest<'l> {
+    ledger: &'l mut Ledger,
+    outcome: BatchOutcome,
+}
+
+impl Sink for Ingest<'_> {
+    fn take(&mut self, text: &str, offset: u64) -> Result<()> {
+        self.outcome.absorb(self.ledger.ingest_array_text(text)?, offset);
+        Ok(())
+    }
+    fn refuse(&mut self, index: u64, instance_id: Option<String>, err: Error) {
+        self.ledger.refuse(instance_id.clone(), &err);
+        self.outcome.record(index, Outcome::Rejected(err), instance_id);
+    }
+    fn offer(&mut self, index: u64, read: Read<'_>) {
+        let (result, instance_id) = self.ledger.offer(read);
+        self.outcome.record(index, result, instance_id);
+    }
+    fn begin(&mut self, pings: u64) {
+        self.ledger.expect_batch(pings);
+    }
+}
+
 /// `ledger.ingestMany(pings)`: offers every ping; bad ones do not stop the others.
 pub fn ingest_many(ledger: &mut Ledger, pings: &(impl PingArray + ?Sized)) -> BatchOutcome {
-    let mut state = (ledger, BatchOutcome::default());
-    in_chunks(
-        &mut state,
-        pings,
-        |(ledger, outcome), text, offset| {
-            outcome.absorb(ledger.ingest_array_text(text)?, offset);
-            Ok(())
-        },
-        |(ledger, outcome), index, id, err| {
-            ledger.refuse(id.clone(), &err);
-            let mut one = BatchOutcome::default();
-            one.record(0, Outcome::Rejected(err), id);
-            outcome.absorb(one, index);
-        },
-    );
-    state.1
+    let mut sink = Ingest { ledger, outcome: BatchOutcome::default() };
+    in_chunks(&mut sink, pings);
+    sink.outcome
 }
 
 /// What `aggregateInstallations` and `validatePings` take besides the pings.
@@ -111,20 +181,30 @@ pub fn uptake(pings: &(impl PingArray + ?Sized), options: BatchOptions) -> Resul
     Ok(analytics::uptake::uptake(&aggregate(pings, options)?.days))
 }
 
+struct Check {
+    validation: Validation,
+    now: Option<i64>,
+}
+
+impl Sink for Check {
+    fn take(&mut self, text: &str, offset: u64) -> Result<()> {
+        self.validation.absorb(validate_array_text(text, self.now)?, offset);
+        Ok(())
+    }
+    fn refuse(&mut self, index: u64, instance_id: Option<String>, err: Error) {
+        self.validation.refuse(index, instance_id, &err);
+    }
+    fn offer(&mut self, index: u64, read: Read<'_>) {
+        self.validation.check(index, read, self.now);
+    }
+}
+
 /// `validatePings(pings, {now})`: checks a batch without keeping anything:
 /// `{valid: [{index, ping}], rejected: [...]}`.
 pub fn validate(pings: &(impl PingArray + ?Sized), now: Option<i64>) -> Validation {
-    let mut validation = Validation::default();
-    in_chunks(
-        &mut validation,
-        pings,
-        |validation, text, offset| {
-            validation.absorb(validate_array_text(text, now)?, offset);
-            Ok(())
-        },
-        |validation, index, id, err| validation.refuse(index, id, &err),
-    );
-    validation
+    let mut sink = Check { validation: Validation::default(), now };
+    in_chunks(&mut sink, pings);
+    sink.validation
 }
 
 /// JSON values as a batch (tests, and Rust callers): the same chunks JavaScript sends.

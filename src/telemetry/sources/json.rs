@@ -46,6 +46,33 @@ impl Ledger {
     }
 }
 
+/// Every element of a JSON array text read as `ingest_array_text` and `validate_array_text`
+/// read them, nothing offered; `Err` when they would refuse the text as a whole.
+pub(crate) fn read_array_text(text: &str) -> std::result::Result<Vec<Read<'_>>, ()> {
+    if let Some(reads) = ping::read_array(text.as_bytes()) {
+        return Ok(reads);
+    }
+    let mut reads = Vec::new();
+    let mut d = serde_json::Deserializer::from_str(text);
+    let streamed = d.deserialize_seq(Collect(&mut reads));
+    streamed.and_then(|()| d.end()).map(|()| reads).map_err(drop)
+}
+
+struct Collect<'r, 'de>(&'r mut Vec<Read<'de>>);
+
+impl<'de, 'r> Visitor<'de> for Collect<'r, 'de> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of pings")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        while let Some(read) = seq.next_element_seed(OnePing)? {
+            self.0.push(read);
+        }
+        Ok(())
+    }
+}
+
 impl Ledger {
     /// Offers the pings of one batch, read whole before any is kept.
     fn offer_all(&mut self, reads: Vec<Read<'_>>, outcome: &mut BatchOutcome) {
@@ -113,7 +140,7 @@ impl Validation {
     }
 
     /// Counts the ping at `index` of the batch as valid or rejected.
-    fn check(&mut self, index: u64, read: Read<'_>, now: Option<i64>) {
+    pub(crate) fn check(&mut self, index: u64, read: Read<'_>, now: Option<i64>) {
         let checked = match (read.ping, now) {
             (Ok(p), Some(now)) => ping::check_not_future(&p, now).map(|()| p),
             (other, _) => other,
