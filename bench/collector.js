@@ -19,6 +19,32 @@ function head (file, bytes) {
 const percentile = (xs, p) => xs.slice().sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]
 
 /**
+ * Sends `rate` pings a second for `seconds` to the server's POST /ping, half from the
+ * installs `ids` (when there are any), half new, each answered before the next; counts the
+ * server's CPU from 6 s after the call (a start's refresh is over) to 6 s after the last
+ * ping (its refresh is inside the measurement).
+ */
+async function trickle (server, { rate, seconds, ids = [] }) {
+    const n = rate * seconds
+    const latencies = []
+    await new Promise(resolve => setTimeout(resolve, 6000))
+    const cpu0 = cpuMs(server.pid)
+    const t0 = Date.now()
+    for (let i = 0; i < n; i++) {
+        const due = t0 + (i * 1000) / rate
+        await new Promise(resolve => setTimeout(resolve, Math.max(0, due - Date.now())))
+        const id = i % 2 && ids.length ? ids[i % ids.length] : `steady-${process.pid}-${i}`
+        const started = process.hrtime.bigint()
+        const res = await fetch(`${server.url}/ping`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ instanceId: id, os: { type: 'Linux' }, platform: { counts: { projects: 2, devices: 1 } } }) })
+        await res.arrayBuffer()
+        latencies.push(Number(process.hrtime.bigint() - started) / 1e6)
+        assert.equal(res.status, 200)
+    }
+    await new Promise(resolve => setTimeout(resolve, 6000))
+    return { n, latencies, cpu: cpuMs(server.pid) - cpu0, wall: Date.now() - t0 }
+}
+
+/**
  * Runs the application on `userDir`, whose raw log `log` holds `lines` pings; sends
  * `rate` pings a second for `seconds`, half from installs of the history, half new.
  * Resolves with what it measured; RSS figures are bytes, times ms.
@@ -34,25 +60,7 @@ async function runCollector ({ userDir, log, lines, rate, seconds, nodeArgs = []
 
     // 2. The trickle: one ping every 1/rate s, each from an install of the history or a new one.
     const ids = head(log, 2e6).split('\n').slice(0, 200).filter(Boolean).map(l => JSON.parse(l).instanceId)
-    const n = rate * seconds
-    const latencies = []
-    await new Promise(resolve => setTimeout(resolve, 6000)) // the start's refresh is over
-    const cpu0 = cpuMs(server.pid)
-    const t0 = Date.now()
-    for (let i = 0; i < n; i++) {
-        const due = t0 + (i * 1000) / rate
-        await new Promise(resolve => setTimeout(resolve, Math.max(0, due - Date.now())))
-        const id = i % 2 ? ids[i % ids.length] : `steady-${process.pid}-${i}`
-        const started = process.hrtime.bigint()
-        const res = await fetch(`${server.url}/ping`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ instanceId: id, os: { type: 'Linux' }, platform: { counts: { projects: 2, devices: 1 } } }) })
-        await res.arrayBuffer()
-        latencies.push(Number(process.hrtime.bigint() - started) / 1e6)
-        assert.equal(res.status, 200)
-    }
-    // Let the last refresh happen inside the measurement.
-    await new Promise(resolve => setTimeout(resolve, 6000))
-    const trickleCpu = cpuMs(server.pid) - cpu0
-    const wall = Date.now() - t0
+    const { n, latencies, cpu: trickleCpu, wall } = await trickle(server, { rate, seconds, ids })
     const during = memory(server.pid)
     const before = (await server.json('/api/installations')).body
     assert.equal(before.accepted, lines + n, 'every ping of the trickle is counted')
@@ -86,4 +94,4 @@ async function runCollector ({ userDir, log, lines, rate, seconds, nodeArgs = []
     }
 }
 
-module.exports = { runCollector }
+module.exports = { runCollector, trickle, percentile }

@@ -4,14 +4,16 @@
 // when bursts do not hide recomputation: CPU per ping of the whole Node-RED process (ingest,
 // dashboard refresh, HTTP flow; the checkpoint amortised), p50/p99 latency of POST /ping,
 // Node-RED's RSS, the checkpoint's size and write time, and the start time from the
-// checkpoint against a full read of the raw log.
+// checkpoint against a full read of the raw log; then the same trickle against a Node-RED
+// with only `http in` → `http response` and a bare Node.js server (bench/floor.js).
 //
 //   node bench/steady.js            full size (case a's 1,000,060 pings, 10 pings/s for 30 s)
 //   node bench/steady.js --smoke    small sizes, a few seconds (part of `npm test`)
 const fs = require('node:fs')
 const os = require('node:os')
 const path = require('node:path')
-const { runCollector } = require('./collector')
+const { runCollector, percentile } = require('./collector')
+const { nodeRedFloor, nodeFloor } = require('./floor')
 const { fmt, MB, demoFile } = require('./proc')
 
 const smoke = process.argv.includes('--smoke')
@@ -55,6 +57,11 @@ async function main () {
     const work = ledger.takeWork()
     fs.rmSync(userDir, { recursive: true, force: true })
 
+    // 5. The same trickle where our nodes are not (bench/floor.js).
+    const floor = await nodeRedFloor(SIZE)
+    const bare = await nodeFloor(SIZE)
+    const trickled = t => `${fmt(t.cpu / t.n, 2)} ms; p50 / p99 ${fmt(percentile(t.latencies, 0.5), 1)} / ${fmt(percentile(t.latencies, 0.99), 1)} ms`
+
     const amortisedCheckpoint = run.checkpointMs / (SIZE.rate * 600)
     const yes = ok => ok ? 'yes' : '**no**'
     const table = [
@@ -70,7 +77,9 @@ async function main () {
         `| checkpoint size (share of the raw log) | ${fmt(run.checkpointBytes / MB, 1)} MB (${fmt(100 * run.checkpointBytes / logBytes, 1)} %) | ≤ 33 % | ${yes(run.checkpointBytes * 3 <= logBytes)} |`,
         `| checkpoint write | ${fmt(run.checkpointMs)} ms | | |`,
         `| start from the checkpoint (+ tail) | ${fmt(run.startMs)} ms | < 2 s | ${yes(run.startMs < 2000)} |`,
-        `| start from the whole raw log | ${fmt(run.rebuildMs)} ms | | |`
+        `| start from the whole raw log | ${fmt(run.rebuildMs)} ms | | |`,
+        `| the same trickle, Node-RED with only \`http in\` → \`http response\`: CPU per ping | ${trickled(floor)} | | |`,
+        `| the same trickle, a bare Node.js HTTP server: CPU per ping | ${trickled(bare)} | | |`
     ]
     console.log(table.join('\n'))
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0].model.trim()}, ${fmt(os.totalmem() / 2 ** 30)} GiB, Node.js ${process.version}${smoke ? ' (smoke run: figures not judged)' : ''}`)
