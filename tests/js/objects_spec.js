@@ -209,6 +209,13 @@ const ODD = [
     ping('own-tojson', { os: { type: 'Linux', toJSON () { return { type: 'Other' } } } }),
     ping('own-tojson-key', { os: { toJSON (key) { return { type: 'k' + key } } } }),
     ping('tojson-string', { toJSON: 'not a function' }),
+    // A toJSON that for-in does not see is still called by JSON.stringify.
+    Object.defineProperty(ping('hidden-tojson'), 'toJSON', { value: () => ping('hidden-tojson-said') }),
+    ping('hidden-tojson-nested', { os: Object.defineProperty({ type: 'Linux' }, 'toJSON', { value: () => ({ type: 'Other' }) }) }),
+    ping('array-tojson', { platform: { flags: Object.assign(['a'], { toJSON: () => 'not an array' }) } }),
+    // Keys below an empty key are read as if it were not there, by the text readers too.
+    { '': { instanceId: 'below-empty', receivedAt: AT, platform: { counts: { projects: 3 } } } },
+    ping('empty-key-counts', { platform: { counts: { '': { projects: 4 } } } }),
     { toJSON (key) { return ping('whole-tojson-' + key) } },
     { toJSON () { throw new Error('no') } },
     new Ping(),

@@ -28,7 +28,8 @@
 'use strict'
 
 const MAX_DEPTH = 12
-// What the ops' fields hold: a node or a string index in 29 bits, a ping's length in 28.
+// What the ops' fields hold: a node or a string index below 2^28, a ping's length below 2^27
+// (the ops have room for 29 and 28 bits).
 const MAX_INDEX = 1 << 28
 const MAX_LENGTH = 1 << 27
 const ODD = 8 | 7
@@ -149,7 +150,7 @@ function members (o, parent, depth) {
             } else {
                 if (depth >= MAX_DEPTH) return false
                 const proto = getProto(v)
-                if (proto !== ObjectProto && proto !== null) return false
+                if ((proto !== ObjectProto && proto !== null) || hasToJSON(v)) return false
                 ops[at++] = id << 3 | OBJ
                 if (!members(v, id, depth + 1)) return false
             }
@@ -161,8 +162,13 @@ function members (o, parent, depth) {
     return true
 }
 
+// JSON.stringify writes what a value's toJSON method gives, one it cannot enumerate too.
+function hasToJSON (v) {
+    return typeof v.toJSON === 'function'
+}
+
 function plainArray (a) {
-    if (getProto(a) !== ArrayProto) return false
+    if (getProto(a) !== ArrayProto || hasToJSON(a)) return false
     for (let i = 0; i < a.length; i++) {
         const v = a[i]
         const t = typeof v
@@ -183,7 +189,7 @@ function ping (p) {
         const proto = getProto(p)
         if (proto === ObjectProto || proto === null) {
             try {
-                sure = members(p, 0, 0)
+                sure = !hasToJSON(p) && members(p, 0, 0)
             } catch (e) { // a getter that throws: JSON.stringify will say so
                 sure = false
             }

@@ -108,7 +108,10 @@ impl Packed {
                 return None;
             }
             let (above, depth) = &paths[parent];
-            let (path, depth) = if parent == 0 { (key.to_string(), 0) } else { (format!("{above}.{key}"), depth + 1) };
+            // As the text readers build it: a dot only after a path that is not empty (so the
+            // keys below an empty key are read as if it were not there).
+            let path = if above.is_empty() { key.to_string() } else { format!("{above}.{key}") };
+            let depth = if parent == 0 { 0 } else { depth + 1 };
             let refused = is_reserved(key) || (parent > 0 && pack.nodes[parent].refused);
             let node = Node { slot: Slot::of(&path), wants_leaf: probe.wants_leaf(&path), wants: probe.wants(&path), refused, too_deep: depth + 1 >= MAX_DEPTH };
             pack.nodes.push(node);
