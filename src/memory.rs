@@ -23,7 +23,9 @@ const MIN_STEP: usize = 16 * PAGE;
 #[inline(never)]
 unsafe fn step_if_grown(pages: usize) {
     if wasm32::memory_size(0) != pages {
-        let step = Layout::from_size_align_unchecked((pages * PAGE / 8).max(MIN_STEP), 16);
+        // An eighth of the pages first: `pages * PAGE` is 2^32 at 4 GiB, past wasm32's usize.
+        // Aligned as dlmalloc aligns anything (8), so it is a plain malloc, not a memalign.
+        let step = Layout::from_size_align_unchecked((pages / 8 * PAGE).max(MIN_STEP), 8);
         let block = system_alloc(step);
         if !block.is_null() {
             system_dealloc(block, step);
