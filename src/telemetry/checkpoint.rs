@@ -432,6 +432,21 @@ mod tests {
         assert_eq!(decode(&encode(&sample())).unwrap(), sample());
     }
 
+    /// The bytes written in place are the ones the format has always had: the header (magic,
+    /// version, the payload's length and CRC-32, little-endian) and then postcard's bytes of
+    /// the checkpoint, as `to_allocvec` writes them.
+    #[test]
+    fn encodes_the_header_and_then_postcards_bytes() {
+        let payload = postcard::to_allocvec(&sample()).unwrap();
+        let mut expected = MAGIC.to_vec();
+        expected.extend_from_slice(&VERSION.to_le_bytes());
+        expected.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        expected.extend_from_slice(&crc32(&payload).to_le_bytes());
+        expected.extend_from_slice(&payload);
+        assert_eq!(expected.len(), HEADER + payload.len());
+        assert_eq!(encode(&sample()), expected);
+    }
+
     /// Collects what `decode_into` hands over back into a `Checkpoint`.
     #[derive(Default)]
     struct Collect {
