@@ -1,6 +1,6 @@
 //! The count sets of stored pings, each distinct one kept once. An install's counts mostly
 //! repeat from one day to the next, and many installs report the same small numbers, so a
-//! stored ping holds a shared handle (16 bytes) instead of its own copy (16 bytes a count
+//! stored ping holds a shared handle (8 bytes in WebAssembly) instead of its own copy (16 bytes a count
 //! and an allocation): at ten million pings this is most of the ledger's memory.
 
 use std::rc::Rc;
