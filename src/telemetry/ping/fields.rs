@@ -166,8 +166,22 @@ impl<'a> Fields<'a> {
     /// `keep` for a name already resolved to its slot, for names that are distinct (a
     /// table's columns): the same outcome, with no matching and no search of the counts.
     pub(crate) fn put(&mut self, slot: &'a Slot, leaf: Leaf<'a>) {
+        self.put_in(slot, leaf, false)
+    }
+
+    /// `keep` for a path already resolved to its slot, where a path may come again (an
+    /// object's keys): a later value of the same field wins, counts keep the order they
+    /// were first seen in.
+    pub(crate) fn put_again(&mut self, slot: &'a Slot, leaf: Leaf<'a>) {
+        self.put_in(slot, leaf, true)
+    }
+
+    fn put_in(&mut self, slot: &'a Slot, leaf: Leaf<'a>, search: bool) {
         match slot {
-            Slot::Count(name) => self.counts.push((Cow::Borrowed(name.as_str()), leaf)),
+            Slot::Count(name) => match if search { self.counts.iter_mut().find(|(k, _)| same(k.as_bytes(), name.as_bytes())) } else { None } {
+                Some(count) => count.1 = leaf,
+                None => self.counts.push((Cow::Borrowed(name.as_str()), leaf)),
+            },
             Slot::InstanceId => self.instance_id = Some(leaf),
             Slot::ReceivedAt => self.received_at = Some(leaf),
             Slot::CreatedAt => self.created_at = Some(leaf),

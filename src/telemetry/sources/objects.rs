@@ -10,7 +10,7 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::telemetry::ping::{is_reserved, judge, same, Fields, Leaf, Read, Slot, MAX_DEPTH};
+use crate::telemetry::ping::{is_reserved, judge, Fields, Leaf, Read, Slot, MAX_DEPTH};
 
 const OBJ: u32 = 0;
 const STR: u32 = 2;
@@ -182,7 +182,7 @@ impl<'a> Reader<'a> {
                         return None;
                     }
                     if node.wants_leaf {
-                        keep(fields, &node.slot, Leaf::Object);
+                        fields.put_again(&node.slot, Leaf::Object);
                     }
                     continue;
                 }
@@ -206,25 +206,9 @@ impl<'a> Reader<'a> {
                 ARRAY => Leaf::Array,
                 _ => return None,
             };
-            keep(fields, &node.slot, leaf);
+            fields.put_again(&node.slot, leaf);
         }
         Some(())
-    }
-}
-
-/// `Fields::keep` for a path already resolved to its slot: a later value of the same field
-/// wins, counts keep the order they were first seen in.
-fn keep<'a>(fields: &mut Fields<'a>, slot: &'a Slot, leaf: Leaf<'a>) {
-    match slot {
-        Slot::Count(name) => match fields.counts.iter_mut().find(|(k, _)| same(k.as_bytes(), name.as_bytes())) {
-            Some(count) => count.1 = leaf,
-            None => fields.counts.push((Cow::Borrowed(name.as_str()), leaf)),
-        },
-        Slot::InstanceId => fields.instance_id = Some(leaf),
-        Slot::ReceivedAt => fields.received_at = Some(leaf),
-        Slot::CreatedAt => fields.created_at = Some(leaf),
-        Slot::Column(i) => fields.columns[*i] = Some(leaf),
-        Slot::Unused => {}
     }
 }
 
