@@ -95,7 +95,7 @@ fn packed_chunk(sink: &mut impl Sink, pings: &(impl PingArray + ?Sized), packed:
         Odd::Text(text) => match read_array_text(text) {
             Ok(reads) if reads.len() != n => return text_chunk(sink, pings, start, end),
             Ok(reads) => Some(reads),
-            Err(()) => None,
+            Err(_) => None,
         },
         Odd::Threw => None,
     };

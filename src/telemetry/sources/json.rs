@@ -47,15 +47,16 @@ impl Ledger {
 }
 
 /// Every element of a JSON array text read as `ingest_array_text` and `validate_array_text`
-/// read them, nothing offered; `Err` when they would refuse the text as a whole.
-pub(crate) fn read_array_text(text: &str) -> std::result::Result<Vec<Read<'_>>, ()> {
+/// read them, nothing offered: by the scanner when it can, else by serde; serde's error when
+/// they would refuse the text as a whole.
+pub(crate) fn read_array_text(text: &str) -> std::result::Result<Vec<Read<'_>>, serde_json::Error> {
     if let Some(reads) = ping::read_array(text.as_bytes()) {
         return Ok(reads);
     }
     let mut reads = Vec::new();
     let mut d = serde_json::Deserializer::from_str(text);
     let streamed = d.deserialize_seq(Collect(&mut reads));
-    streamed.and_then(|()| d.end()).map(|()| reads).map_err(drop)
+    streamed.and_then(|()| d.end()).map(|()| reads)
 }
 
 struct Collect<'r, 'de>(&'r mut Vec<Read<'de>>);
@@ -161,37 +162,14 @@ impl Validation {
 /// `validatePings(pings)` over the text of a JSON array: checks a batch without keeping
 /// anything; one bad ping never stops the others.
 pub fn validate_array_text(text: &str, now: Option<i64>) -> Result<Validation> {
-    let mut out = Validation::default();
-    if let Some(reads) = ping::read_array(text.as_bytes()) {
-        for (index, read) in reads.into_iter().enumerate() {
-            out.check(index as u64, read, now);
-        }
-        return Ok(out);
-    }
-    let mut d = serde_json::Deserializer::from_str(text);
-    let streamed = d.deserialize_seq(ValidateAll { out: &mut out, now });
-    streamed.and_then(|()| d.end()).map_err(|e| {
+    // Read whole before any is checked: a text that is not JSON part-way is refused as a
+    // whole, whatever its first pings were.
+    let reads = read_array_text(text).map_err(|e| {
         ping::describe_json_error(text.as_bytes(), &e).unwrap_or_else(|| Error::new("pings", format!("must be a JSON array of pings: {e}")))
     })?;
+    let mut out = Validation::default();
+    for (index, read) in reads.into_iter().enumerate() {
+        out.check(index as u64, read, now);
+    }
     Ok(out)
-}
-
-struct ValidateAll<'o> {
-    out: &'o mut Validation,
-    now: Option<i64>,
-}
-
-impl<'de, 'o> Visitor<'de> for ValidateAll<'o> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-        f.write_str("an array of pings")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
-        let mut index = 0u64;
-        while let Some(read) = seq.next_element_seed(OnePing)? {
-            self.out.check(index, read, self.now);
-            index += 1;
-        }
-        Ok(())
-    }
 }
