@@ -70,13 +70,8 @@ pub(crate) fn array(text: &[u8]) -> Option<Vec<Read<'_>>> {
             counts = fields.counts;
             reads.push(read);
             s.blanks();
-            match s.peek()? {
-                b',' => s.i += 1,
-                b']' => {
-                    s.i += 1;
-                    break;
-                }
-                _ => return None,
+            if s.separator(b']')? {
+                break;
             }
         }
     }
@@ -101,6 +96,18 @@ struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
+    }
+
+    /// After a value of an array or an object: a `,` (more to come, `false`) or its `close`
+    /// (the end, `true`), read past; anything else is not for the scanner.
+    #[inline]
+    fn separator(&mut self, close: u8) -> Option<bool> {
+        let c = self.peek()?;
+        if c != b',' && c != close {
+            return None;
+        }
+        self.i += 1;
+        Some(c == close)
     }
 
     /// JSON's four blanks, as serde_json reads them.
@@ -155,13 +162,8 @@ impl<'a> Scanner<'a> {
             path.push_str(key);
             self.value(fields, path, key, depth)?;
             self.blanks();
-            match self.peek()? {
-                b',' => self.i += 1,
-                b'}' => {
-                    self.i += 1;
-                    break;
-                }
-                _ => return None,
+            if self.separator(b'}')? {
+                break;
             }
         }
         path.truncate(base);
@@ -235,13 +237,8 @@ impl<'a> Scanner<'a> {
                     }
                     self.skip(nesting + 1)?;
                     self.blanks();
-                    match self.peek()? {
-                        b',' => self.i += 1,
-                        c if c == close => {
-                            self.i += 1;
-                            return Some(());
-                        }
-                        _ => return None,
+                    if self.separator(close)? {
+                        return Some(());
                     }
                 }
             }
